@@ -1,0 +1,42 @@
+# make run   - set everything up and start the server on HOST:PORT (default 127.0.0.1:8080)
+# make test  - set everything up and run the whole test suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test check-config system-packages clean
+
+run: $(INSTALLED)
+	$(BIN)/hambot serve
+
+test: $(INSTALLED) system-packages
+	$(BIN)/python -m pytest
+
+check-config: $(INSTALLED)
+	$(BIN)/hambot check-config
+
+$(INSTALLED): pip_requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || $(MAKE) --no-print-directory apt-python-venv
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r pip_requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --editable .
+	touch $@
+
+# Debian's python3 needs python3-venv before it can make a virtualenv.
+.PHONY: apt-python-venv
+apt-python-venv:
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq python3-venv; \
+	else echo "Please run: sudo apt-get install python3-venv" >&2; exit 1; fi
+
+# Tools the tests run for real: shellcheck (camera_access.sh).
+system-packages:
+	@missing=""; for tool in shellcheck; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "Please run: sudo apt-get install$$missing" >&2; exit 1; fi; \
+	fi
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

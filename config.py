@@ -1,0 +1,30 @@
+"""hambot settings and their defaults.
+
+Edit this file, point HAMBOT_CONFIG at a copy that sets only what you change,
+or set any single value with an environment variable HAMBOT_<NAME>
+(for example HAMBOT_DEAD_TIME=30). Relative paths are taken from the folder
+hambot is started in.
+"""
+
+HOST = "127.0.0.1"  # address to listen on; "0.0.0.0" to let the rest of your network in
+PORT = 8080  # TCP port to listen on
+WORKERS = 2  # gunicorn worker processes
+THREADS = 4  # threads per worker; one is always kept free for page views during a capture
+
+DATA_DIR = "./data"  # photos, their index (SQLite) and the generated secret key live here
+CAMERA_SCRIPT = "./camera_access.sh"  # executable run as CAMERA_SCRIPT <output path>
+CAMERA_TIMEOUT = 15  # seconds the camera script may take before it is stopped
+DEAD_TIME = 10  # seconds after a photo during which a press shows that photo again
+MAX_PHOTO_MB = 20  # a camera image larger than this is refused
+
+SITE_TITLE = "hambot"  # the name on every page, for example "Moolah's cam"
+
+SECRET_KEY = None  # signs cookies; None means generate one and keep it in DATA_DIR/secret_key
+
+TEMPERATURE_SENSOR = "auto"  # "auto" (first sensor found), a sensor id such as 28-0316a2795aff, or "none"
+W1_DEVICES_DIR = "/sys/bus/w1/devices"  # where the 1-Wire sensors appear
+TEMPERATURE_UNIT = "C"  # "C" or "F" on the pages
+TEMPERATURE_CACHE_SECONDS = 30  # how long the home page reuses a reading before asking the sensor again
+TEMPERATURE_TIMEOUT = 3  # seconds a reading may take before the photo is stored without one
+
+LOG_LEVEL = "INFO"  # DEBUG, INFO, WARNING or ERROR

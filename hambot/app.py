@@ -1,0 +1,178 @@
+"""The web app: thin routes over the store, the shutter and the thermometer."""
+
+import logging
+import os
+import time
+from pathlib import Path
+
+import bottle
+from bottle import HTTPError, HTTPResponse, request, response
+
+from . import views
+from .camera import Camera
+from .cookies import COOKIE_NAME, MAX_AGE, PhotoCookie
+from .secret_key import load_secret_key
+from .security import is_same_origin, with_security_headers
+from .settings import ConfigError
+from .shutter import Shutter
+from .store import ID_PATTERN, Store
+from .thermometer import Thermometer
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).with_name("static")
+PHOTO_CACHE = "public, max-age=31536000, immutable"
+PAGE_CACHE = "no-store"
+LEGACY_QUERY = "get image"  # D.O.G.'s "/?get+image=..." bookmarks
+
+
+class Hambot:
+    """One configured hambot: its parts, and the WSGI app that serves them."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.store = Store(settings.data_dir)
+        try:
+            self.store.open()
+        except OSError as error:
+            raise ConfigError(f"DATA_DIR {settings.data_dir} cannot be used: {error.strerror}.") from None
+        self.cookie = PhotoCookie(load_secret_key(settings))
+        self.thermometer = Thermometer(settings.temperature_sensor, settings.w1_devices_dir,
+                                       settings.temperature_cache_seconds, settings.temperature_timeout)
+        camera = Camera(settings.camera_script, settings.camera_timeout, settings.max_photo_bytes)
+        self.shutter = Shutter(self.store, camera, self.thermometer, settings.dead_time,
+                               max_waiters=settings.threads - 1)
+        self.shutter.recover()
+        self.store.close()  # gunicorn forks workers from this process; each opens its own
+        self.bottle = _routes(self)
+        self.wsgi = with_security_headers(self.bottle)
+
+    def __call__(self, environ, start_response):
+        return self.wsgi(environ, start_response)
+
+
+def create_app(settings):
+    return Hambot(settings)
+
+
+def _routes(hambot):
+    app = bottle.Bottle()
+    store, shutter, settings = hambot.store, hambot.shutter, hambot.settings
+    page = views.Pages(settings)
+
+    def visitor_photo():
+        return store.get(hambot.cookie.verify(request.get_cookie(COOKIE_NAME)))
+
+    def remember(photo):
+        response.set_cookie(COOKIE_NAME, hambot.cookie.sign(photo.id), max_age=MAX_AGE, path="/",
+                            httponly=True, samesite="lax", secure=request.environ["wsgi.url_scheme"] == "https")
+
+    def answer(shot, *, legacy=False):
+        """Turn a press's outcome into the page the visitor lands on."""
+        if shot.error:
+            return _page_response(503, page.capture_failed(shot.error))
+        if shot.photo is None:
+            return see_other(f"/snapshots/pending?after={shot.wait_after}&since={int(time.time())}")
+        remember(shot.photo)
+        if legacy:
+            return page.photo(shot.photo, legacy=True)
+        return see_other(f"/photos/{shot.photo.id}")
+
+    @app.get("/")
+    @app.get("/index")
+    def home():
+        response.set_header("Cache-Control", PAGE_CACHE)
+        if LEGACY_QUERY in request.query:
+            return answer(shutter.press("legacy"), legacy=True)
+        return page.home(visitor_photo(), store.latest(), hambot.thermometer.current())
+
+    @app.post("/snapshot")
+    def snapshot():
+        if not is_same_origin(request.environ):
+            log.warning("refused a snapshot posted from another site (Origin: %.100r)",
+                        request.environ.get("HTTP_ORIGIN"))
+            abort(403, "This form can only be sent from hambot's own page.")
+        return answer(shutter.press("button"))
+
+    @app.get("/snapshots/pending")
+    def pending():
+        response.set_header("Cache-Control", PAGE_CACHE)
+        after, since = _int_param("after"), _int_param("since")
+        shot = shutter.outcome_after(after)
+        if shot is not None:
+            return answer(shot)
+        if time.time() - since > settings.camera_timeout * 2 + 10:
+            return _page_response(503, page.capture_failed("The camera is still busy; please press again."))
+        return page.pending()
+
+    @app.get("/photos/<name>")
+    def photo(name):
+        photo_id, dot, extension = name.partition(".")
+        found = store.get(photo_id) if ID_PATTERN.fullmatch(photo_id) else None
+        if found is None:
+            abort(404, "There is no photo with that address.")
+        if not dot:
+            response.set_header("Cache-Control", PAGE_CACHE)
+            return page.photo(found)
+        if extension != found.filename.partition(".")[2]:
+            abort(404, "There is no photo with that address.")
+        return _photo_bytes(store.path_of(found), found)
+
+    @app.get("/static/<filename>")
+    def static(filename):
+        if filename not in views.STATIC_FILES:
+            abort(404, "There is no such file.")
+        return bottle.static_file(filename, root=str(STATIC_DIR), headers={"Cache-Control": "public, max-age=86400"})
+
+    @app.get("/favicon.ico")
+    def favicon():
+        return static("favicon.svg")
+
+    for status in (400, 403, 404, 405, 413, 500, 503):
+        app.error(status)(lambda error: page.error(error.status_code, getattr(error, "sentence", None)))
+    return app
+
+
+def abort(status, sentence):
+    error = HTTPError(status, sentence)
+    error.sentence = sentence
+    raise error
+
+
+def see_other(location):
+    """A relative 303, so a forged Host or X-Forwarded-Host header cannot steer it elsewhere."""
+    redirect = response.copy(cls=HTTPResponse)
+    redirect.status = 303
+    redirect.body = ""
+    redirect.set_header("Location", location)
+    return redirect
+
+
+def _page_response(status, body):
+    result = response.copy(cls=HTTPResponse)
+    result.status = status
+    result.body = body
+    result.set_header("Cache-Control", PAGE_CACHE)
+    return result
+
+
+def _int_param(name):
+    value = request.query.get(name, "")
+    if not value.isascii() or not value.isdigit() or len(value) > 15:
+        abort(400, f"The address's {name} part must be a whole number.")
+    return int(value)
+
+
+def _photo_bytes(path, photo):
+    """The file itself via the server's sendfile; an immutable photo's id is its strong ETag."""
+    etag = f'"{photo.id}"'
+    headers = {"ETag": etag, "Cache-Control": PHOTO_CACHE, "Content-Type": photo.content_type}
+    match = request.environ.get("HTTP_IF_NONE_MATCH", "")
+    if match.strip() == "*" or etag in (tag.strip().removeprefix("W/") for tag in match.split(",")):
+        return HTTPResponse(status=304, **headers)
+    try:
+        body = open(path, "rb")
+    except FileNotFoundError:
+        abort(404, "That photo's file is missing.")
+    headers["Content-Length"] = str(os.fstat(body.fileno()).st_size)
+    return HTTPResponse(body, **headers)  # Bottle closes it unsent for HEAD

@@ -1,0 +1,164 @@
+"""Every setting in one checked place: config.py defaults, then HAMBOT_CONFIG, then HAMBOT_* variables."""
+
+import dataclasses
+import math
+import os
+import re
+import runpy
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULTS_FILE = Path(__file__).with_name("default_config.py")
+ENV_PREFIX = "HAMBOT_"
+SENSOR_ID = re.compile(r"(10|22|28|3b|42)-[0-9a-f]{12}")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class ConfigError(Exception):
+    """A setting is wrong; the message is one sentence that names it."""
+
+
+def _text(name, value):
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{name} must be a non-empty text, got {value!r}.")
+    return value.strip()
+
+
+def _number(name, value, kind, low, high, unit=""):
+    if isinstance(value, bool):
+        value = str(value)
+    try:
+        number = kind(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        number = None
+    if number is None or not math.isfinite(number) or not low <= number <= high:
+        if isinstance(value, str) and not value.strip():
+            value = "nothing"
+        limits = f"from {low:g} to {high:g}{unit}" if high != math.inf else f"of at least {low:g}{unit}"
+        raise ConfigError(f"{name} must be a number {limits}, got {value!r}.")
+    return number
+
+
+def _integer(low, high):
+    return lambda name, value: _number(name, value, int, low, high)
+
+
+def _decimal(low, high=math.inf, unit=" seconds"):
+    return lambda name, value: _number(name, value, float, low, high, unit)
+
+
+def _choice(*options):
+    def parse(name, value):
+        text = str(value).strip().upper()
+        if text not in options:
+            raise ConfigError(f"{name} must be one of {', '.join(options)}, got {value!r}.")
+        return text
+    return parse
+
+
+def _directory(name, value):
+    return Path(_text(name, str(value) if isinstance(value, Path) else value)).expanduser().absolute()
+
+
+def _executable(name, value):
+    path = _directory(name, value)
+    if not path.is_file():
+        raise ConfigError(f"{name} is {path}, which does not exist.")
+    if not os.access(path, os.X_OK):
+        raise ConfigError(f"{name} is {path}, which is not executable (chmod +x {path}).")
+    return path
+
+
+def _secret_key(name, value):
+    if value is None or (isinstance(value, str) and not value):
+        return None
+    if not isinstance(value, str) or len(value) < 32:
+        raise ConfigError(f"{name} must be at least 32 characters long; leave it unset to have one generated.")
+    return value
+
+
+def _sensor(name, value):
+    text = _text(name, value).lower()
+    if text in ("auto", "none") or SENSOR_ID.fullmatch(text):
+        return text
+    raise ConfigError(
+        f"{name} must be 'auto', 'none' or a sensor id such as 28-0316a2795aff, got {value!r}.")
+
+
+def _setting(parse):
+    return field(metadata={"parse": parse})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The checked settings; field names are the lower-case setting names."""
+
+    host: str = _setting(_text)
+    port: int = _setting(_integer(1, 65535))
+    workers: int = _setting(_integer(1, 32))
+    threads: int = _setting(_integer(1, 64))
+    data_dir: Path = _setting(_directory)
+    camera_script: Path = _setting(_executable)
+    camera_timeout: float = _setting(_decimal(0.1, 600))
+    dead_time: float = _setting(_decimal(0, 86400))
+    max_photo_mb: float = _setting(_decimal(0.01, 1024, " MB"))
+    secret_key: str = _setting(_secret_key)
+    site_title: str = _setting(_text)
+    temperature_sensor: str = _setting(_sensor)
+    w1_devices_dir: Path = _setting(_directory)
+    temperature_unit: str = _setting(_choice("C", "F"))
+    temperature_cache_seconds: float = _setting(_decimal(0, 3600))
+    temperature_timeout: float = _setting(_decimal(0.1, 60))
+    log_level: str = _setting(_choice(*LOG_LEVELS))
+
+    @property
+    def max_photo_bytes(self):
+        return int(self.max_photo_mb * 1024 * 1024)
+
+    def replace(self, **changes):
+        """A copy with some settings changed and checked again."""
+        raw = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        raw.update(changes)
+        return _parse(raw)
+
+
+NAMES = tuple(f.name.upper() for f in dataclasses.fields(Settings))
+
+
+def _parse(raw):
+    values = {}
+    for f in dataclasses.fields(Settings):
+        values[f.name] = f.metadata["parse"](f.name.upper(), raw[f.name])
+    return Settings(**values)
+
+
+def _read_file(path, what):
+    try:
+        found = runpy.run_path(str(path))
+    except FileNotFoundError:
+        raise ConfigError(f"{what} is {path}, which does not exist.") from None
+    except SyntaxError as error:
+        raise ConfigError(f"{path} line {error.lineno}: {error.msg}.") from None
+    except Exception as error:  # a config file is user code: any failure is a config error
+        raise ConfigError(f"{path} could not be read: {error}.") from None
+    settings = {name: value for name, value in found.items() if name.isupper()}
+    unknown = sorted(set(settings) - set(NAMES))
+    if unknown:
+        raise ConfigError(f"{path} sets {unknown[0]}, which is not a hambot setting.")
+    return settings
+
+
+def load_settings(environ=None):
+    """Settings from config.py, the file named by HAMBOT_CONFIG, and HAMBOT_<NAME> variables."""
+    environ = os.environ if environ is None else environ
+    raw = _read_file(DEFAULTS_FILE, "The default config")
+    missing = sorted(set(NAMES) - set(raw))
+    if missing:
+        raise ConfigError(f"The default config {DEFAULTS_FILE} does not set {missing[0]}.")
+    user_file = environ.get(ENV_PREFIX + "CONFIG")
+    if user_file:
+        raw.update(_read_file(Path(user_file).expanduser(), "HAMBOT_CONFIG"))
+    for name in NAMES:
+        if ENV_PREFIX + name in environ:
+            raw[name] = environ[ENV_PREFIX + name]
+    return _parse({name.lower(): value for name, value in raw.items()})

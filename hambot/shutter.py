@@ -1,0 +1,124 @@
+"""The dead time: one camera run at a time across every process, and presses close together share it.
+
+Coordination goes through DATA_DIR (a file lock and the capture log in the index), so it holds
+across gunicorn workers and the command line, not just threads.
+"""
+
+import fcntl
+import logging
+import os
+import sqlite3
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from .camera import CameraError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Shot:
+    """What a press got: a photo (new or shared), a failure sentence, or a capture still to wait for."""
+
+    photo: object = None
+    reused: bool = False
+    error: str | None = None
+    wait_after: int | None = None  # the press joins the first capture logged after this number
+
+
+class Shutter:
+    def __init__(self, store, camera, thermometer, dead_time, max_waiters):
+        self.store = store
+        self.camera = camera
+        self.thermometer = thermometer
+        self.dead_time = dead_time
+        self.lock_path = store.data_dir / "camera.lock"
+        self._waiters = threading.BoundedSemaphore(max(1, max_waiters))
+
+    def press(self, source):
+        """Take a photo, or share the one just taken or being taken."""
+        seen = self.store.last_capture_seq()
+        recent = self.recent_photo()
+        if recent is not None:
+            return Shot(recent, reused=True)
+        if not self._waiters.acquire(blocking=False):
+            return Shot(wait_after=seen)  # this process has threads enough waiting on the camera
+        try:
+            with self._camera_lock():
+                joined = self.store.capture_after(seen)
+                if joined is not None:
+                    return self._shot_of(joined)
+                return self._take(source)
+        finally:
+            self._waiters.release()
+
+    def outcome_after(self, seen):
+        """The shot a press that saw capture number `seen` ends with, or None while it is under way."""
+        joined = self.store.capture_after(seen)
+        return None if joined is None else self._shot_of(joined)
+
+    def recent_photo(self):
+        latest = self.store.latest()
+        if latest is not None and time.time() - latest.taken_at < self.dead_time:
+            return latest
+        return None
+
+    def recover(self):
+        """Remove temporary files of captures cut off by a crash, unless a capture is running now."""
+        with self._camera_lock(blocking=False) as locked:
+            if locked:
+                removed = self.store.clear_temp()
+                if removed:
+                    log.warning("removed %d unfinished capture file(s) left by an earlier crash", removed)
+
+    def _shot_of(self, capture):
+        if capture.photo_id is None:
+            return Shot(error=capture.error)
+        return Shot(self.store.get(capture.photo_id), reused=True)
+
+    def _take(self, source):
+        started_wall, started = time.time(), time.monotonic()
+        reading = self.thermometer.start()  # the sensor converts while the camera works
+        path = self.store.temp_path(".jpg")
+        try:
+            image = self.camera.capture(path)
+            temperature = self.thermometer.wait(reading, started + self.thermometer.timeout)
+            photo = self.store.add(image, reading=temperature, source=source, started_at=started_wall)
+        except (CameraError, OSError, sqlite3.Error) as error:
+            sentence = str(error) if isinstance(error, CameraError) else _storage_sentence(error)
+            self._log_failure(started_wall, source, sentence)
+            log.error("capture failed source=%s seconds=%.2f error=%s",
+                      source, time.monotonic() - started, sentence)
+            return Shot(error=sentence)
+        finally:
+            path.unlink(missing_ok=True)
+        log.info("capture stored id=%s source=%s camera_seconds=%.2f size=%d temperature=%s",
+                 photo.id, source, image.seconds, photo.size,
+                 "none" if photo.temperature_c is None else f"{photo.temperature_c:.1f}C")
+        return Shot(photo)
+
+    def _log_failure(self, started_at, source, sentence):
+        try:
+            self.store.record_failure(started_at=started_at, source=source, error=sentence)
+        except sqlite3.Error as error:  # the index itself is failing; the log line still tells
+            log.error("could not record the failed capture: %s", error)
+
+    @contextmanager
+    def _camera_lock(self, blocking=True):
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            yield True
+        finally:
+            os.close(fd)  # closing releases the lock
+
+
+def _storage_sentence(error):
+    reason = getattr(error, "strerror", None) or str(error)
+    return f"The photo could not be saved: {reason}."

@@ -1,0 +1,21 @@
+% rebase('layout.tpl', title='Home')
+% if photo:
+%   taken = moment(photo.taken_at)
+<figure class="photo">
+  <a href="/photos/{{photo.id}}"><img id="image-data" src="/photos/{{photo.filename}}" width="{{photo.width}}" height="{{photo.height}}" alt="Your last photo, taken {{taken['text']}}"></a>
+  <figcaption>Your last photo, taken <time datetime="{{taken['iso']}}">{{taken['text']}}</time></figcaption>
+</figure>
+% else:
+<figure class="placeholder">
+  <img src="/static/placeholder.svg" width="320" height="240" alt="No photo yet">
+  <figcaption>No photo yet. Press <em>Get snapshot</em> to see the enclosure.
+  % if latest:
+  Or <a href="/photos/{{latest.id}}">see the latest photo</a>.
+  % end
+  </figcaption>
+</figure>
+% end
+<p class="now">Temperature now:
+% include('temperature.tpl', celsius=reading.celsius, problem=reading.problem)
+</p>
+% include('snapshot_form.tpl')

@@ -1,0 +1,21 @@
+<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{title}} · {{site_title}}</title>
+% if get('refresh'):
+<meta http-equiv="refresh" content="{{refresh}}">
+% end
+<link rel="stylesheet" href="/static/style.css?v={{version}}">
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+<script src="/static/hambot.js?v={{version}}" defer></script>
+</head>
+<body>
+<header class="site"><a class="brand" href="/">{{site_title}}</a></header>
+<main>
+{{!base}}
+</main>
+<footer class="site">hambot {{version}}</footer>
+</body>
+</html>

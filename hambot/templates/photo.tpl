@@ -1,0 +1,12 @@
+% taken = moment(photo.taken_at)
+% rebase('layout.tpl', title='Photo of ' + taken['text'])
+<figure class="photo">
+  <img id="image-data" src="/photos/{{photo.filename}}" width="{{photo.width}}" height="{{photo.height}}" alt="The enclosure on {{taken['text']}}">
+  <figcaption>
+    Taken <time datetime="{{taken['iso']}}">{{taken['text']}}</time>.
+    Temperature then:
+%   include('temperature.tpl', celsius=photo.temperature_c, problem=photo.temperature_note)
+  </figcaption>
+</figure>
+% include('snapshot_form.tpl', label='Get a new snapshot')
+<p class="links"><a href="/">Home</a></p>

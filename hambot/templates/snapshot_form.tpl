@@ -1,0 +1,3 @@
+<form class="snapshot" method="post" action="/snapshot">
+  <button type="submit">{{get('label', 'Get snapshot')}}</button>
+</form>

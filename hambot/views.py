@@ -1,0 +1,61 @@
+"""Renders the pages; templates live in templates/, and every value in them is escaped."""
+
+import time
+from pathlib import Path
+
+from bottle import template
+
+from . import __version__
+
+TEMPLATES = str(Path(__file__).with_name("templates"))
+STATIC_FILES = frozenset(p.name for p in Path(__file__).with_name("static").iterdir())
+STATUS_SENTENCES = {
+    400: "That request could not be understood.",
+    403: "That is not allowed here.",
+    404: "There is nothing at this address.",
+    405: "This address does not take that kind of request.",
+    413: "That request is too large.",
+    500: "Something went wrong on our side; it has been logged.",
+    503: "hambot cannot do that right now; please try again shortly.",
+}
+STATUS_TITLES = {400: "Bad request", 403: "Not allowed", 404: "Not found", 405: "Not allowed",
+                 413: "Too large", 500: "Server error", 503: "Unavailable"}
+
+
+def moment(timestamp):
+    """A time as ISO 8601 UTC for machines and a plain UTC text for people without JavaScript."""
+    utc = time.gmtime(timestamp)
+    return {"iso": time.strftime("%Y-%m-%dT%H:%M:%SZ", utc),
+            "text": time.strftime("%d %b %Y, %H:%M:%S UTC", utc).lstrip("0")}
+
+
+class Pages:
+    def __init__(self, settings):
+        self.settings = settings
+
+    def render(self, name, **values):
+        return template(name, template_lookup=[TEMPLATES], site_title=self.settings.site_title,
+                        version=__version__, moment=moment, temperature=self.temperature, **values)
+
+    def temperature(self, celsius):
+        if celsius is None:
+            return None
+        if self.settings.temperature_unit == "F":
+            return f"{celsius * 9 / 5 + 32:.1f} °F"
+        return f"{celsius:.1f} °C"
+
+    def home(self, photo, latest, reading):
+        return self.render("home.tpl", photo=photo, latest=latest, reading=reading)
+
+    def photo(self, photo, legacy=False):
+        return self.render("photo.tpl", photo=photo, legacy=legacy)
+
+    def pending(self):
+        return self.render("pending.tpl", refresh=1)
+
+    def capture_failed(self, sentence):
+        return self.render("capture_failed.tpl", sentence=sentence)
+
+    def error(self, status, sentence=None):
+        return self.render("error.tpl", status=status, title=STATUS_TITLES.get(status, "Error"),
+                           sentence=sentence or STATUS_SENTENCES.get(status, STATUS_SENTENCES[500]))

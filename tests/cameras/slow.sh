@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Writes a good JPEG after FAKE_CAMERA_SECONDS (default 2).
+set -eu
+. "$(dirname "$0")/_fake.sh"
+sleep "${FAKE_CAMERA_SECONDS:-2}"
+cp "$here/sample.jpg" "$1"

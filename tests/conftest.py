@@ -1,0 +1,200 @@
+"""Fixtures: fake cameras and a fake 1-Wire bus on disk, the app in-process, and the real server."""
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import webtest
+
+from hambot.app import create_app
+from hambot.settings import load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+CAMERAS = Path(__file__).with_name("cameras")
+SENSOR_ID = "28-000005e2fdc3"
+
+
+class FakeW1Bus:
+    """The sysfs tree the w1-therm kernel driver writes, for the real w1thermsensor to read."""
+
+    def __init__(self, root):
+        self.root = root
+        root.mkdir()
+
+    def add_sensor(self, sensor_id=SENSOR_ID, celsius=23.125, crc_ok=True):
+        count = round(celsius * 16) & 0xFFFF  # 12-bit two's complement, 1/16 °C steps
+        data = f"{count & 0xFF:02x} {count >> 8:02x} 4b 46 7f ff 0c 10 1c"
+        folder = self.root / sensor_id
+        folder.mkdir(exist_ok=True)
+        (folder / "w1_slave").write_text(
+            f"{data} : crc=1c {'YES' if crc_ok else 'NO'}\n{data} t={round(celsius * 1000)}\n")
+
+    def remove_sensor(self, sensor_id=SENSOR_ID):
+        (self.root / sensor_id / "w1_slave").unlink()
+        (self.root / sensor_id).rmdir()
+
+
+class CameraRuns:
+    """What the fake cameras report: one line (their pid and process group) per run."""
+
+    def __init__(self, folder):
+        self.log = folder / "camera-runs.log"
+        self.release_file = folder / "camera-release"
+
+    def pids(self):
+        return [int(line) for line in self.log.read_text().split()] if self.log.exists() else []
+
+    def count(self):
+        return len(self.pids())
+
+    def release(self):
+        self.release_file.touch()
+
+    def wait_for_runs(self, count, timeout=20):
+        deadline = time.monotonic() + timeout
+        while self.count() < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.count()
+
+
+def live_processes_in_group(pgid):
+    """Pids of processes in group pgid that are still running (zombies excluded)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def wait_until_gone(pgid, timeout=5):
+    deadline = time.monotonic() + timeout
+    while live_processes_in_group(pgid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return live_processes_in_group(pgid)
+
+
+@pytest.fixture
+def w1(tmp_path):
+    bus = FakeW1Bus(tmp_path / "w1")
+    bus.add_sensor()
+    return bus
+
+
+@pytest.fixture
+def camera_runs(tmp_path, monkeypatch):
+    runs = CameraRuns(tmp_path)
+    monkeypatch.setenv("FAKE_CAMERA_LOG", str(runs.log))
+    monkeypatch.setenv("FAKE_CAMERA_RELEASE", str(runs.release_file))
+    return runs
+
+
+def settings_environ(tmp_path, w1, camera, overrides):
+    environ = {
+        "HAMBOT_DATA_DIR": str(tmp_path / "data"),
+        "HAMBOT_CAMERA_SCRIPT": str(CAMERAS / camera),
+        "HAMBOT_W1_DEVICES_DIR": str(w1.root),
+        "HAMBOT_LOG_LEVEL": "DEBUG",
+    }
+    environ.update({f"HAMBOT_{name.upper()}": str(value) for name, value in overrides.items()})
+    return environ
+
+
+@pytest.fixture
+def make_settings(tmp_path, w1):
+    def make(camera="ok.sh", **overrides):
+        return load_settings(settings_environ(tmp_path, w1, camera, overrides))
+    return make
+
+
+@pytest.fixture
+def make_app(make_settings, camera_runs):
+    def make(camera="ok.sh", **overrides):
+        return create_app(make_settings(camera, **overrides))
+    return make
+
+
+@pytest.fixture
+def web(make_app):
+    """The app in-process behind WebTest, with the good fake camera."""
+    return webtest.TestApp(make_app())
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RunningServer:
+    """`hambot serve` (gunicorn) in its own process, on a free port."""
+
+    def __init__(self, tmp_path, environ):
+        self.port = free_port()
+        self.log_path = tmp_path / "server.log"
+        environ = dict(os.environ, **environ, HAMBOT_PORT=str(self.port), HAMBOT_HOST="127.0.0.1")
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen([sys.executable, "-m", "hambot", "serve"], env=environ,
+                                            cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+        self._wait_until_up()
+
+    def _wait_until_up(self, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"hambot serve exited early:\n{self.log()}")
+            try:
+                if self.request("GET", "/healthz-probe")[0] == 404:
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise AssertionError(f"hambot serve did not answer within {timeout} s:\n{self.log()}")
+
+    def request(self, method, path, headers=None, timeout=30):
+        """(status, headers, body) of one request on a fresh connection."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            connection.request(method, path, headers=headers or {})
+            answer = connection.getresponse()
+            return answer.status, answer.headers, answer.read()
+        finally:
+            connection.close()
+
+    def log(self):
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture
+def start_server(tmp_path, w1, camera_runs):
+    servers = []
+
+    def start(camera="ok.sh", **overrides):
+        environ = settings_environ(tmp_path, w1, camera, overrides)
+        environ["HAMBOT_LOG_LEVEL"] = "INFO"
+        server = RunningServer(tmp_path, environ)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()

@@ -1,0 +1,215 @@
+"""The visitor's flow through the real app (WebTest): press, see the photo, come back to it."""
+
+import re
+
+import pytest
+import webtest
+
+from conftest import CAMERAS
+from hambot.cookies import COOKIE_NAME
+
+SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy")
+
+
+def press(web, **kwargs):
+    return web.post("/snapshot", **kwargs)
+
+
+def test_a_first_visit_shows_the_placeholder_the_temperature_and_the_button(web):
+    page = web.get("/")
+    assert page.html.find(id="image-data") is None
+    assert "No photo yet" in page.text
+    assert "23.1 °C" in page.html.find(class_="now").text
+    form = page.forms[0]
+    assert (form.method.lower(), form.action) == ("post", "/snapshot")
+    assert form.html.find("button").text.strip() == "Get snapshot"
+
+
+def test_pressing_the_button_redirects_to_the_new_photos_page(web, camera_runs):
+    answer = press(web)
+    assert answer.status_int == 303
+    match = re.fullmatch(r"/photos/([A-Za-z0-9_-]{12})", answer.headers["Location"])
+    assert match
+    page = answer.follow()
+    image = page.html.find("img", id="image-data")
+    assert image["src"] == f"/photos/{match[1]}.jpg"
+    assert page.html.find("time")["datetime"].endswith("Z")
+    assert "23.1 °C" in page.text
+    assert camera_runs.count() == 1
+    photo = web.get(image["src"])
+    assert photo.content_type == "image/jpeg"
+    assert photo.body == (CAMERAS / "sample.jpg").read_bytes()
+
+
+def test_coming_back_shows_the_visitors_last_photo(web):
+    photo_page = press(web).follow()
+    src = photo_page.html.find(id="image-data")["src"]
+    assert web.get("/").html.find(id="image-data")["src"] == src
+    assert web.get("/index").html.find(id="image-data")["src"] == src
+
+
+def test_the_cookie_holds_only_a_signed_id_with_safe_attributes(web):
+    answer = press(web)
+    cookie = answer.headers["Set-Cookie"]
+    photo_id = answer.headers["Location"].rsplit("/", 1)[1]
+    value = re.match(rf"{COOKIE_NAME}=([^;]+)", cookie)[1]
+    assert value.startswith(photo_id + ".")
+    for attribute in ("HttpOnly", "Path=/", "Max-Age=31536000", "SameSite=lax"):
+        assert attribute.lower() in cookie.lower()
+    assert "secure" not in cookie.lower()
+
+
+def test_the_cookie_is_secure_over_https(web):
+    cookie = press(web, extra_environ={"wsgi.url_scheme": "https"}).headers["Set-Cookie"]
+    assert "; secure" in cookie.lower()
+
+
+@pytest.mark.parametrize("tamper", [
+    lambda value: value[:-1] + ("A" if value[-1] != "A" else "B"),  # a changed signature
+    lambda value: "AAAAAAAAAAAA" + value[12:],  # someone else's id under this signature
+    lambda value: value.split(".")[0],  # no signature at all
+    lambda value: "gASVCAAAAAAAAACMBHBpY2tsZZQu",  # a pickle, as the D.O.G. server used
+    lambda value: "../../etc/passwd.x",
+    lambda value: "é" * 5000,
+])
+def test_a_tampered_cookie_counts_as_no_cookie(web, tamper):
+    answer = press(web)
+    value = re.match(rf"{COOKIE_NAME}=([^;]+)", answer.headers["Set-Cookie"])[1]
+    visitor = webtest.TestApp(web.app)
+    visitor.set_cookie(COOKIE_NAME, tamper(value))
+    page = visitor.get("/")
+    assert page.status_int == 200
+    assert page.html.find(id="image-data") is None
+
+
+def test_a_cookie_for_a_photo_that_is_gone_shows_the_placeholder(web):
+    photo_id = press(web).headers["Location"].rsplit("/", 1)[1]
+    web.app.store._db().execute("DELETE FROM photos WHERE id = ?", (photo_id,))
+    page = web.get("/")
+    assert page.status_int == 200
+    assert page.html.find(id="image-data") is None
+
+
+def test_photos_are_immutable_with_a_strong_etag(web):
+    src = press(web).follow().html.find(id="image-data")["src"]
+    photo = web.get(src)
+    photo_id = src.split("/")[-1].split(".")[0]
+    assert photo.headers["ETag"] == f'"{photo_id}"'
+    assert photo.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert photo.headers["Content-Length"] == str(len(photo.body))
+    again = web.get(src, headers={"If-None-Match": f'"other", "{photo_id}"'}, status=304)
+    assert again.body == b""
+    assert web.head(src).body == b""
+
+
+def test_a_png_camera_is_served_as_png(make_app):
+    web = webtest.TestApp(make_app("png.sh"))
+    src = press(web).follow().html.find(id="image-data")["src"]
+    assert src.endswith(".png")
+    assert web.get(src).content_type == "image/png"
+    web.get(src[:-4] + ".jpg", status=404)
+
+
+def test_the_old_dog_bookmark_takes_a_photo_and_shows_it(web, camera_runs):
+    page = web.get("/?get+image=1")
+    assert page.status_int == 200
+    assert page.html.find("img", id="image-data")["src"].startswith("/photos/")
+    assert web.get("/index?get+image=x").html.find(id="image-data")["src"] == \
+        page.html.find(id="image-data")["src"]  # within the dead time: the same photo
+    assert camera_runs.count() == 1
+    assert web.app.store.latest().source == "legacy"
+
+
+def test_a_press_within_the_dead_time_lands_on_the_same_photo(web, camera_runs):
+    first = press(web).headers["Location"]
+    second = press(web).headers["Location"]
+    assert first == second
+    assert camera_runs.count() == 1
+
+
+@pytest.mark.parametrize("camera, sentence", [
+    ("fails.sh", "The camera script exited with status 1: ERROR: *** failed to acquire camera"),
+    ("writes_nothing.sh", "The camera produced no image."),
+    ("writes_garbage.sh", "The camera produced something that is not a JPEG or PNG image."),
+    ("writes_empty.sh", "The camera produced an empty file."),
+])
+def test_a_failed_capture_answers_503_with_its_sentence_and_a_try_again_button(make_app, camera, sentence):
+    web = webtest.TestApp(make_app(camera))
+    page = press(web, status=503)
+    assert sentence in page.html.find(class_="sentence").text
+    assert page.forms[0].action == "/snapshot"
+    assert "Set-Cookie" not in page.headers
+    assert web.app.store.latest() is None
+    assert list(web.app.store.temp_dir.iterdir()) == []
+
+
+def test_a_hung_camera_answers_503_naming_the_time_out(make_app):
+    web = webtest.TestApp(make_app("hangs.sh", camera_timeout=0.5))
+    page = press(web, status=503)
+    assert "The camera did not answer within 0.5 s." in page.text
+
+
+def test_the_next_press_after_a_failure_tries_again(make_app, camera_runs, tmp_path):
+    web = webtest.TestApp(make_app("fails.sh"))
+    press(web, status=503)
+    press(web, status=503)
+    assert camera_runs.count() == 2
+
+
+def test_no_temperature_is_shown_as_no_reading_with_the_reason(make_app, w1):
+    w1.add_sensor(celsius=85.0)
+    web = webtest.TestApp(make_app())
+    page = press(web).follow()
+    assert "no reading" in page.text
+    assert "85 °C, its power-on value" in page.text
+    assert "no reading" in web.get("/").text
+
+
+def test_fahrenheit_display(make_app):
+    web = webtest.TestApp(make_app(temperature_unit="F"))
+    assert "73.6 °F" in press(web).follow().text
+
+
+def test_the_site_title_is_on_every_page(make_app):
+    web = webtest.TestApp(make_app(site_title="Moolah <3"))
+    assert "Moolah &lt;3" in web.get("/").text
+    assert "<title>Home · Moolah &lt;3</title>" in web.get("/").text
+
+
+@pytest.mark.parametrize("origin", ["https://evil.example", "null", "http://localhost.evil.example"])
+def test_a_cross_site_press_is_refused(web, camera_runs, origin):
+    page = press(web, headers={"Origin": origin}, status=403)
+    assert page.html.find(class_="sentence").text == "This form can only be sent from hambot's own page."
+    assert camera_runs.count() == 0
+
+
+def test_a_press_marked_cross_site_by_the_browser_is_refused(web, camera_runs):
+    press(web, headers={"Sec-Fetch-Site": "cross-site"}, status=403)
+    assert camera_runs.count() == 0
+
+
+def test_a_same_origin_press_and_a_press_from_curl_are_accepted(web):
+    press(web, headers={"Origin": "http://localhost:80", "Host": "localhost:80"}, status=303)
+    press(web, status=303)
+
+
+@pytest.mark.parametrize("path", ["/", "/photos/nonexistent1", "/static/style.css", "/nowhere"])
+def test_every_response_carries_the_security_headers(web, path):
+    answer = web.get(path, expect_errors=True)
+    for header in SECURITY_HEADERS:
+        assert header in answer.headers
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert "default-src 'none'" in answer.headers["Content-Security-Policy"]
+
+
+def test_pages_load_nothing_from_other_hosts(web):
+    page = press(web).follow()
+    for tag, attribute in (("img", "src"), ("link", "href"), ("script", "src"), ("form", "action")):
+        for element in page.html.find_all(tag):
+            assert element[attribute].startswith("/"), element
+
+
+def test_the_static_files_are_served(web):
+    assert web.get("/static/style.css").content_type == "text/css"
+    assert web.get("/static/hambot.js").status_int == 200
+    assert web.get("/favicon.ico").status_int == 200

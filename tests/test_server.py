@@ -1,0 +1,130 @@
+"""The real `hambot serve`: gunicorn with two gthread workers, driven over HTTP like a browser."""
+
+import re
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from conftest import CAMERAS
+from hambot.app import create_app
+from hambot.settings import load_settings
+
+LOCATION = re.compile(r"/photos/([A-Za-z0-9_-]{12})")
+
+
+def land(server, method, path, headers=None, timeout=60):
+    """Follow redirects and the self-refreshing 'taking a photo' page as a browser would."""
+    deadline = time.monotonic() + timeout
+    status, answer, body = server.request(method, path, headers)
+    while time.monotonic() < deadline:
+        if status == 303:
+            path = answer["Location"]
+            status, answer, body = server.request("GET", path, headers)
+        elif status == 200 and b'http-equiv="refresh"' in body:
+            time.sleep(0.2)
+            status, answer, body = server.request("GET", path, headers)
+        else:
+            return status, path, body
+    raise AssertionError(f"{path} did not settle within {timeout} s")
+
+
+def image_src(body):
+    return re.search(rb'id="image-data" src="([^"]+)"', body)[1].decode()
+
+
+def test_the_whole_flow_through_gunicorn(start_server, camera_runs):
+    server = start_server()
+    status, _, body = server.request("GET", "/")
+    assert status == 200 and b"No photo yet" in body and b"Get snapshot" in body
+    status, headers, _ = server.request("POST", "/snapshot")
+    assert status == 303
+    photo_id = LOCATION.fullmatch(headers["Location"])[1]
+    cookie = headers["Set-Cookie"].split(";")[0]
+    status, _, page = server.request("GET", f"/photos/{photo_id}")
+    assert status == 200 and image_src(page) == f"/photos/{photo_id}.jpg"
+    status, headers, data = server.request("GET", f"/photos/{photo_id}.jpg")
+    assert (status, headers["Content-Type"]) == (200, "image/jpeg")
+    assert data == (CAMERAS / "sample.jpg").read_bytes()
+    status, _, home = server.request("GET", "/", {"Cookie": cookie})
+    assert image_src(home) == f"/photos/{photo_id}.jpg"
+    assert camera_runs.count() == 1
+
+
+def test_twenty_visitors_pressing_at_once_across_two_workers_share_one_photo(start_server, camera_runs):
+    server = start_server("held.sh", workers=2, threads=2, dead_time=0)
+    with ThreadPoolExecutor(20) as pool:
+        presses = [pool.submit(land, server, "POST", "/snapshot") for _ in range(20)]
+        assert camera_runs.wait_for_runs(1) == 1
+        time.sleep(2)  # every press reaches the server while the camera is still busy
+        camera_runs.release()
+        landed = [press.result() for press in presses]
+    assert {status for status, _, _ in landed} == {200}
+    assert len({path for _, path, _ in landed}) == 1
+    assert camera_runs.count() == 1
+
+
+def test_a_capture_in_another_process_is_joined_not_repeated(start_server, camera_runs, tmp_path, w1):
+    server = start_server("held.sh", dead_time=0)
+    web_press = ThreadPoolExecutor(1).submit(land, server, "POST", "/snapshot")
+    assert camera_runs.wait_for_runs(1) == 1
+    settings = load_settings({"HAMBOT_DATA_DIR": str(tmp_path / "data"),
+                              "HAMBOT_CAMERA_SCRIPT": str(CAMERAS / "held.sh"),
+                              "HAMBOT_W1_DEVICES_DIR": str(w1.root), "HAMBOT_DEAD_TIME": "0"})
+    here = create_app(settings)  # as `hambot capture` or a timer would: another process, same DATA_DIR
+    result = {}
+    presser = threading.Thread(target=lambda: result.update(shot=here.shutter.press("schedule")))
+    presser.start()
+    time.sleep(0.5)
+    camera_runs.release()
+    presser.join(timeout=30)
+    _, path, _ = web_press.result(timeout=30)
+    assert path == f"/photos/{result['shot'].photo.id}"
+    assert camera_runs.count() == 1
+
+
+def test_pages_and_photos_are_served_while_the_camera_is_busy(start_server, camera_runs):
+    server = start_server("held.sh", dead_time=0)
+    pressing = ThreadPoolExecutor(1).submit(server.request, "POST", "/snapshot")
+    assert camera_runs.wait_for_runs(1) == 1
+    for _ in range(5):
+        status, _, body = server.request("GET", "/", timeout=5)
+        assert status == 200 and b"Get snapshot" in body
+        assert server.request("GET", "/static/style.css", timeout=5)[0] == 200
+    assert not pressing.done()  # the camera was busy the whole time
+    camera_runs.release()
+    assert pressing.result(timeout=30)[0] == 303
+
+
+def raw_request(port, data):
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(data)
+        sock.shutdown(socket.SHUT_WR)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_raw_hostile_requests_never_get_a_500_and_the_server_keeps_serving(start_server):
+    server = start_server()
+    requests = [
+        b"GET /photos/%ff%fe HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET /photos/%c0%ae%c0%ae/%c0%ae%c0%ae/secret_key HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET /photos/\xff\xfe HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET /photos/abc%00def.jpg HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET /photos/../../secret_key HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET /static/../secret_key HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 100_000 + b"\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nCookie: hambot_photo=" + b"\xff" * 4000 + b"\r\n\r\n",
+        b"POST /snapshot HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999\r\n\r\nabc",
+        b"GET /" + b"a" * 10_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"NONSENSE\r\n\r\n",
+    ]
+    secret = (server.log_path.parent / "data" / "secret_key").read_bytes().strip()
+    for data in requests:
+        answer = raw_request(server.port, data)
+        status_line = answer.split(b"\r\n", 1)[0]
+        assert re.match(rb"HTTP/1\.[01] [1234]\d\d ", status_line), (data[:60], status_line)
+        assert secret not in answer and b"Traceback" not in answer
+    assert server.request("GET", "/")[0] == 200

@@ -1,0 +1,89 @@
+"""The store: random ids, exclusive files, an index that never lists a missing file."""
+
+import os
+import sqlite3
+
+import pytest
+
+from conftest import CAMERAS
+from hambot import store as store_module
+from hambot.camera import Camera
+from hambot.store import Store, is_valid_id, new_id
+from hambot.thermometer import Reading
+
+
+@pytest.fixture
+def store(tmp_path):
+    opened = Store(tmp_path / "data")
+    opened.open()
+    return opened
+
+
+def captured(store):
+    path = store.temp_path(".jpg")
+    return Camera(CAMERAS / "ok.sh", 10, 10**7).capture(path)
+
+
+def add(store, source="button"):
+    return store.add(captured(store), reading=Reading(21.5, 0), source=source, started_at=0)
+
+
+def test_ids_are_random_url_safe_and_at_least_64_bits():
+    ids = {new_id() for _ in range(1000)}
+    assert len(ids) == 1000
+    assert all(is_valid_id(i) and len(i) == 12 for i in ids)  # 12 base64 characters = 72 bits
+
+
+@pytest.mark.parametrize("bad", ["", "..", "../../etc/pa", "abc", "a" * 13, "abcdefghijk/", "abcdefghij\x00k",
+                                 "abcdefghij%2", "ABCDEFGHIJK.", None, 12])
+def test_malformed_ids_are_refused(bad):
+    assert not is_valid_id(bad)
+
+
+def test_a_photo_is_indexed_and_its_file_is_in_the_store(store):
+    photo = add(store)
+    assert store.get(photo.id) == photo
+    assert store.latest() == photo
+    assert store.path_of(photo).read_bytes() == (CAMERAS / "sample.jpg").read_bytes()
+    assert (photo.width, photo.height, photo.content_type, photo.temperature_c) == (160, 120, "image/jpeg", 21.5)
+    assert list(store.temp_dir.iterdir()) == []
+
+
+def test_an_id_collision_never_overwrites_a_photo(store, monkeypatch):
+    first = add(store)
+    ids = iter([first.id, "second-id-xx"])
+    monkeypatch.setattr(store_module, "new_id", lambda: next(ids))
+    second = add(store)
+    assert second.id == "second-id-xx"
+    assert store.get(first.id) == first
+    assert store.path_of(first).exists()
+
+
+def test_a_failing_index_removes_the_file_it_just_stored(store, monkeypatch):
+    add(store)
+    store._db().execute("DROP TABLE captures")  # the next insert fails
+    with pytest.raises(sqlite3.Error):
+        add(store)
+    assert len(list(store.photos_dir.iterdir())) == 1
+
+
+def test_the_index_is_sqlite_in_wal_mode_and_reopening_keeps_it(store, tmp_path):
+    photo = add(store)
+    again = Store(tmp_path / "data")
+    again.open()
+    assert again.get(photo.id) == photo
+    assert again._db().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_forked_process_opens_its_own_connection(store):
+    add(store)
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.write(writer, store.latest().id.encode())
+        finally:
+            os._exit(0)
+    os.close(writer)
+    os.waitpid(pid, 0)
+    assert os.read(reader, 100).decode() == store.latest().id

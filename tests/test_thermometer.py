@@ -1,0 +1,86 @@
+"""The real w1thermsensor library reading a fake sysfs tree, with the failures real probes show."""
+
+import os
+import time
+
+import pytest
+
+from conftest import SENSOR_ID
+from hambot.thermometer import Thermometer
+
+
+def thermometer(w1, sensor="auto", cache_seconds=0, timeout=3):
+    return Thermometer(sensor, w1.root, cache_seconds, timeout)
+
+
+def test_the_library_never_loads_kernel_modules():
+    assert os.environ["W1THERMSENSOR_NO_KERNEL_MODULE"] == "1"
+
+
+def test_a_good_reading(w1):
+    reading = thermometer(w1).read()
+    assert (reading.celsius, reading.sensor_id, reading.problem) == (23.125, SENSOR_ID, None)
+    assert reading.fahrenheit == pytest.approx(73.625)
+
+
+def test_below_freezing_reads_as_negative(w1):
+    w1.add_sensor(celsius=-10.5)
+    assert thermometer(w1).read().celsius == -10.5
+
+
+def test_a_named_sensor_is_read_even_when_others_are_present(w1):
+    w1.add_sensor("28-00000aaaaaaa", celsius=30.0)
+    assert thermometer(w1, sensor=SENSOR_ID).read().celsius == 23.125
+    assert thermometer(w1, sensor="28-00000aaaaaaa").read().celsius == 30.0
+
+
+@pytest.mark.parametrize("setup, sensor, problem", [
+    (lambda w1: w1.add_sensor(crc_ok=False), "auto",
+     "The sensor's answer failed its checksum (CRC); this is usually a loose or long wire."),
+    (lambda w1: w1.add_sensor(celsius=85.0), "auto",
+     "The sensor reported 85 °C, its power-on value, so it has no real reading; check its power wire."),
+    (lambda w1: w1.remove_sensor(), "auto", "No temperature sensor was found on the 1-Wire bus."),
+    (lambda w1: None, "28-0000000000ff", "The temperature sensor 28-0000000000ff was not found on the 1-Wire bus."),
+    (lambda w1: None, "none", "No temperature sensor is configured."),
+])
+def test_no_reading_comes_with_the_reason_in_plain_words(w1, setup, sensor, problem):
+    setup(w1)
+    reading = thermometer(w1, sensor=sensor).read()
+    assert reading.celsius is None
+    assert reading.problem == problem
+
+
+def test_a_missing_bus_is_explained(tmp_path):
+    class NoBus:
+        root = tmp_path / "no-w1-here"
+    reading = thermometer(NoBus).read()
+    assert reading.celsius is None
+    assert "1-Wire bus is not available" in reading.problem
+
+
+def test_a_sensor_that_vanishes_and_returns_is_found_again(w1):
+    probe = thermometer(w1)
+    assert probe.read().celsius == 23.125
+    w1.remove_sensor()
+    assert probe.read().problem == "No temperature sensor was found on the 1-Wire bus."
+    w1.add_sensor(celsius=21.0)
+    assert probe.read().celsius == 21.0
+
+
+def test_the_current_reading_is_reused_within_the_cache_time(w1):
+    probe = thermometer(w1, cache_seconds=60)
+    assert probe.current().celsius == 23.125
+    w1.add_sensor(celsius=25.0)
+    assert probe.current().celsius == 23.125
+    expired = thermometer(w1, cache_seconds=0)
+    assert expired.current().celsius == 25.0
+
+
+def test_a_reading_that_is_too_slow_is_given_up_on(w1, monkeypatch):
+    probe = thermometer(w1, timeout=0.2)
+    monkeypatch.setattr(probe, "read", lambda: time.sleep(1.5))  # a bus stuck in conversion
+    started = time.monotonic()
+    reading = probe.current()
+    assert reading.celsius is None
+    assert reading.problem == "The sensor did not answer within 0.2 s."
+    assert time.monotonic() - started < 1.5
