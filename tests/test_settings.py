@@ -118,3 +118,9 @@ def test_check_config_reports_a_good_setup(tmp_path):
                         HAMBOT_CAMERA_SCRIPT=str(CAMERAS / "ok.sh"))
     assert result.returncode == 0, result.stderr
     assert "The settings are valid" in result.stdout
+
+
+def test_the_readme_lists_every_setting():
+    readme = (ROOT / "README.md").read_text()
+    for name in NAMES:
+        assert f"| `{name}` |" in readme, f"README.md does not list {name}"
