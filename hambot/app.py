@@ -15,7 +15,7 @@ from .secret_key import load_secret_key
 from .security import is_same_origin, with_security_headers
 from .settings import ConfigError
 from .shutter import Shutter
-from .store import ID_PATTERN, Store
+from .store import Store
 from .thermometer import Thermometer
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ def _routes(hambot):
             return see_other(f"/snapshots/pending?after={shot.wait_after}&since={int(time.time())}")
         remember(shot.photo)
         if legacy:
-            return page.photo(shot.photo, legacy=True)
+            return page.photo(shot.photo)
         return see_other(f"/photos/{shot.photo.id}")
 
     @app.get("/")
@@ -108,7 +108,7 @@ def _routes(hambot):
     @app.get("/photos/<name>")
     def photo(name):
         photo_id, dot, extension = name.partition(".")
-        found = store.get(photo_id) if ID_PATTERN.fullmatch(photo_id) else None
+        found = store.get(photo_id)  # None for anything that is not a well-formed, known id
         if found is None:
             abort(404, "There is no photo with that address.")
         if not dot:

@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 HEADERS = (
     ("Content-Security-Policy",
-     "default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+     "default-src 'none'; img-src 'self'; style-src 'self'; script-src 'self'; "
      "connect-src 'self'; manifest-src 'self'; form-action 'self'; base-uri 'none'; "
      "frame-ancestors 'none'"),
     ("X-Content-Type-Options", "nosniff"),

@@ -47,8 +47,8 @@ class Pages:
     def home(self, photo, latest, reading):
         return self.render("home.tpl", photo=photo, latest=latest, reading=reading)
 
-    def photo(self, photo, legacy=False):
-        return self.render("photo.tpl", photo=photo, legacy=legacy)
+    def photo(self, photo):
+        return self.render("photo.tpl", photo=photo)
 
     def pending(self):
         return self.render("pending.tpl", refresh=1)

@@ -56,7 +56,12 @@ def test_twenty_visitors_pressing_at_once_across_two_workers_share_one_photo(sta
     with ThreadPoolExecutor(20) as pool:
         presses = [pool.submit(land, server, "POST", "/snapshot") for _ in range(20)]
         assert camera_runs.wait_for_runs(1) == 1
-        time.sleep(2)  # every press reaches the server while the camera is still busy
+        # Every press must reach the server while the camera is busy: at most one per worker
+        # waits on the camera, the others are already answered with the pending page.
+        deadline = time.monotonic() + 30
+        while server.log().count('"POST /snapshot') < 18 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1)
         camera_runs.release()
         landed = [press.result() for press in presses]
     assert {status for status, _, _ in landed} == {200}

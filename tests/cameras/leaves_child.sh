@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Writes a good JPEG but leaves a background child running.
 set -eu
-. "$(dirname "$0")/_fake.sh"
+here=$(dirname "$0")
+# shellcheck source=tests/cameras/_fake.sh
+. "$here/_fake.sh"
 cp "$here/sample.jpg" "$1"
 sleep 1000 &

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Writes a good PNG at once.
 set -eu
-. "$(dirname "$0")/_fake.sh"
+here=$(dirname "$0")
+# shellcheck source=tests/cameras/_fake.sh
+. "$here/_fake.sh"
 cp "$here/sample.png" "$1"

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Leaves an empty file, as fswebcam does when the device vanishes.
 set -eu
-. "$(dirname "$0")/_fake.sh"
+here=$(dirname "$0")
+# shellcheck source=tests/cameras/_fake.sh
+. "$here/_fake.sh"
 : >"$1"

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Writes the first half of a JPEG, as a capture cut short does.
 set -eu
-. "$(dirname "$0")/_fake.sh"
+here=$(dirname "$0")
+# shellcheck source=tests/cameras/_fake.sh
+. "$here/_fake.sh"
 head -c 1000 "$here/sample.jpg" >"$1"
