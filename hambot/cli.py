@@ -38,7 +38,8 @@ def main(argv=None):
     try:
         settings = load_settings()
         logging.basicConfig(level=settings.log_level, stream=sys.stderr,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+                            format="[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s",
+                            datefmt="%Y-%m-%d %H:%M:%S %z")  # as gunicorn's own lines
         return args.run(settings, args)
     except ConfigError as error:
         print(f"hambot: {error}", file=sys.stderr)

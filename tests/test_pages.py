@@ -213,3 +213,57 @@ def test_the_static_files_are_served(web):
     assert web.get("/static/style.css").content_type == "text/css"
     assert web.get("/static/hambot.js").status_int == 200
     assert web.get("/favicon.ico").status_int == 200
+
+
+def test_a_press_beyond_the_waiting_threads_gets_the_pending_page_then_the_photo(make_app, camera_runs):
+    import threading
+    web = webtest.TestApp(make_app("held.sh", dead_time=0, threads=2))  # one thread may wait on the camera
+    first = threading.Thread(target=lambda: press(web))
+    first.start()
+    assert camera_runs.wait_for_runs(1) == 1
+    answer = press(web)
+    assert answer.status_int == 303
+    pending_url = answer.headers["Location"]
+    assert pending_url.startswith("/snapshots/pending?after=0&since=")
+    page = web.get(pending_url)
+    assert page.html.find("meta", attrs={"http-equiv": "refresh"})["content"] == "1"
+    assert "Taking a photo…" in page.text
+    camera_runs.release()
+    first.join(timeout=30)
+    landed = web.get(pending_url)
+    assert landed.status_int == 303
+    assert landed.headers["Location"] == f"/photos/{web.app.store.latest().id}"
+    assert "hambot_photo=" in landed.headers["Set-Cookie"]
+    assert camera_runs.count() == 1
+
+
+def test_a_pending_page_that_waited_far_too_long_says_so(web):
+    page = web.get("/snapshots/pending?after=0&since=1", status=503)
+    assert page.html.find(class_="sentence").text == "The camera is still busy; please press again."
+
+
+def test_photo_bytes_go_through_the_servers_file_wrapper(web):
+    src = press(web).follow().html.find(id="image-data")["src"]
+    wrapped = []
+
+    class file_wrapper:  # as PEP 3333 describes wsgi.file_wrapper; gunicorn's uses sendfile
+        def __init__(self, file, block_size=8192):
+            self.file = file
+            wrapped.append(file.name)
+
+        def __iter__(self):
+            return iter(lambda: self.file.read(8192), b"")
+
+        def close(self):
+            self.file.close()
+
+    answer = web.get(src, extra_environ={"wsgi.file_wrapper": file_wrapper})
+    assert wrapped == [str(web.app.store.photos_dir / src.split("/")[-1])]
+    assert answer.body == (CAMERAS / "sample.jpg").read_bytes()
+
+
+def test_a_failed_capture_is_logged(make_app, caplog):
+    web = webtest.TestApp(make_app("writes_nothing.sh"))
+    press(web, status=503)
+    assert any("capture failed" in r.message and "The camera produced no image." in r.message
+               for r in caplog.records)
