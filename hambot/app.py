@@ -84,7 +84,9 @@ def _routes(hambot):
         response.set_header("Cache-Control", PAGE_CACHE)
         if LEGACY_QUERY in request.query:
             return answer(shutter.press("legacy"), legacy=True)
-        return page.home(visitor_photo(), store.latest(), hambot.thermometer.current())
+        photo = visitor_photo()
+        latest = None if photo else store.latest()  # offered to visitors with no photo of their own
+        return page.home(photo, latest, hambot.thermometer.current())
 
     @app.post("/snapshot")
     def snapshot():
