@@ -116,7 +116,7 @@ def _routes(hambot):
         if not dot:
             response.set_header("Cache-Control", PAGE_CACHE)
             return page.photo(found)
-        if extension != found.filename.partition(".")[2]:
+        if extension != found.extension:
             abort(404, "There is no photo with that address.")
         return _photo_bytes(store.path_of(found), found)
 

@@ -61,8 +61,12 @@ class Photo:
     content_type: str
 
     @property
+    def extension(self):
+        return EXTENSIONS[self.content_type]
+
+    @property
     def filename(self):
-        return f"{self.id}.{EXTENSIONS[self.content_type]}"
+        return f"{self.id}.{self.extension}"
 
 
 @dataclass(frozen=True)

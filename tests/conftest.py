@@ -57,9 +57,7 @@ class CameraRuns:
         self.release_file.touch()
 
     def wait_for_runs(self, count, timeout=20):
-        deadline = time.monotonic() + timeout
-        while self.count() < count and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_until(lambda: self.count() >= count, timeout)
         return self.count()
 
 
@@ -78,10 +76,16 @@ def live_processes_in_group(pgid):
     return found
 
 
-def wait_until_gone(pgid, timeout=5):
+def wait_until(condition, timeout):
+    """Poll `condition` until it holds or `timeout` seconds pass; its last value."""
     deadline = time.monotonic() + timeout
-    while live_processes_in_group(pgid) and time.monotonic() < deadline:
+    while not (held := condition()) and time.monotonic() < deadline:
         time.sleep(0.02)
+    return held
+
+
+def wait_until_gone(pgid, timeout=5):
+    wait_until(lambda: not live_processes_in_group(pgid), timeout)
     return live_processes_in_group(pgid)
 
 

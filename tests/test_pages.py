@@ -1,6 +1,7 @@
 """The visitor's flow through the real app (WebTest): press, see the photo, come back to it."""
 
 import re
+import threading
 
 import pytest
 import webtest
@@ -216,7 +217,6 @@ def test_the_static_files_are_served(web):
 
 
 def test_a_press_beyond_the_waiting_threads_gets_the_pending_page_then_the_photo(make_app, camera_runs):
-    import threading
     web = webtest.TestApp(make_app("held.sh", dead_time=0, threads=2))  # one thread may wait on the camera
     first = threading.Thread(target=lambda: press(web))
     first.start()

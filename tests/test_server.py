@@ -6,7 +6,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from conftest import CAMERAS
+from conftest import CAMERAS, wait_until
 from hambot.app import create_app
 from hambot.settings import load_settings
 
@@ -58,9 +58,7 @@ def test_twenty_visitors_pressing_at_once_across_two_workers_share_one_photo(sta
         assert camera_runs.wait_for_runs(1) == 1
         # Every press must reach the server while the camera is busy: at most one per worker
         # waits on the camera, the others are already answered with the pending page.
-        deadline = time.monotonic() + 30
-        while server.log().count('"POST /snapshot') < 18 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: server.log().count('"POST /snapshot') >= 18, timeout=30)
         time.sleep(1)
         camera_runs.release()
         landed = [press.result() for press in presses]
