@@ -26,5 +26,10 @@ W1_DEVICES_DIR = "/sys/bus/w1/devices"  # where the 1-Wire sensors appear
 TEMPERATURE_UNIT = "C"  # "C" or "F" on the pages
 TEMPERATURE_CACHE_SECONDS = 30  # how long the home page reuses a reading before asking the sensor again
 TEMPERATURE_TIMEOUT = 3  # seconds a reading may take before the photo is stored without one
+TEMPERATURE_COMFORT_MIN = 20  # °C; the chart shades the band between these two (None for no band)
+TEMPERATURE_COMFORT_MAX = 24  # °C; 20-24 °C suits a hamster
+TEMPERATURE_HISTORY_POINTS = 500  # most readings /api/v1/temperature/history returns at once
+
+KEY_SHEET = None  # Enigma key sheet for API tokens; None means DATA_DIR/enigma_keysheet.txt
 
 LOG_LEVEL = "INFO"  # DEBUG, INFO, WARNING or ERROR

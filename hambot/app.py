@@ -8,15 +8,21 @@ from pathlib import Path
 import bottle
 from bottle import HTTPError, HTTPResponse, request, response
 
-from . import views
+from . import chart, views
+from .api import PREFIX as API_PREFIX
+from .api import add_api_routes, error_body
 from .camera import Camera
 from .cookies import COOKIE_NAME, MAX_AGE, PhotoCookie
+from .history import History
+from .keysheet import KeySheet
+from .ratelimit import FailureLimit
 from .secret_key import load_secret_key
 from .security import is_same_origin, with_security_headers
 from .settings import ConfigError
 from .shutter import Shutter
-from .store import Store
+from .store import Store, is_valid_id
 from .thermometer import Thermometer
+from .tokens import Tokens
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +30,8 @@ STATIC_DIR = Path(__file__).with_name("static")
 PHOTO_CACHE = "public, max-age=31536000, immutable"
 PAGE_CACHE = "no-store"
 LEGACY_QUERY = "get image"  # D.O.G.'s "/?get+image=..." bookmarks
+GALLERY_PAGE = 24
+RANGE_WORDS = {"24h": "24 hours", "7d": "7 days", "30d": "30 days"}
 
 
 class Hambot:
@@ -36,7 +44,11 @@ class Hambot:
             self.store.open()
         except OSError as error:
             raise ConfigError(f"DATA_DIR {settings.data_dir} cannot be used: {error.strerror}.") from None
-        self.cookie = PhotoCookie(load_secret_key(settings))
+        secret = load_secret_key(settings)
+        self.cookie = PhotoCookie(secret)
+        self.history = History(self.store.database)
+        self.tokens = Tokens(self.store.database, KeySheet(settings.key_sheet_path), secret)
+        self.failures = FailureLimit(self.store.database)
         self.thermometer = Thermometer(settings.temperature_sensor, settings.w1_devices_dir,
                                        settings.temperature_cache_seconds, settings.temperature_timeout)
         camera = Camera(settings.camera_script, settings.camera_timeout, settings.max_photo_bytes)
@@ -53,6 +65,13 @@ class Hambot:
 
 def create_app(settings):
     return Hambot(settings)
+
+
+def open_tokens(settings):
+    """The token book alone, for the command line: no camera, no sensor, no web app."""
+    store = Store(settings.data_dir)
+    store.open()
+    return Tokens(store.database, KeySheet(settings.key_sheet_path), load_secret_key(settings))
 
 
 def _routes(hambot):
@@ -86,7 +105,17 @@ def _routes(hambot):
             return answer(shutter.press("legacy"), legacy=True)
         photo = visitor_photo()
         latest = None if photo else store.latest()  # offered to visitors with no photo of their own
-        return page.home(photo, latest, hambot.thermometer.current())
+        return page.home(photo, latest, hambot.thermometer.current(), sparkline())
+
+    def sparkline():
+        until = time.time()
+        since = until - 86400
+        buckets = hambot.history.buckets(chart.SPARKLINE_WIDTH, since, until)
+        summary = chart.summarize(buckets)
+        if summary is None:
+            return ""
+        label = (f"Last 24 hours: from {page.temperature(summary.low)} to {page.temperature(summary.high)}")
+        return chart.sparkline_svg(buckets, since, until, settings.temperature_unit, label)
 
     @app.post("/snapshot")
     def snapshot():
@@ -115,10 +144,47 @@ def _routes(hambot):
             abort(404, "There is no photo with that address.")
         if not dot:
             response.set_header("Cache-Control", PAGE_CACHE)
-            return page.photo(found)
+            return page.photo(found, *store.neighbours(found))
         if extension != found.extension:
             abort(404, "There is no photo with that address.")
-        return _photo_bytes(store.path_of(found), found)
+        return _photo_bytes(store.path_of(found), found.content_type, found.id)
+
+    @app.get("/photos/<photo_id>/thumb.jpg")
+    def thumbnail(photo_id):
+        found = store.get(photo_id)
+        path = found and store.thumbnail(found)
+        if path is None:
+            abort(404, "There is no thumbnail at that address.")
+        return _photo_bytes(path, "image/jpeg", f"{found.id}-thumb")
+
+    @app.get("/photos")
+    def gallery():
+        response.set_header("Cache-Control", PAGE_CACHE)
+        before, after = request.query.get("before"), request.query.get("after")
+        for name, value in (("before", before), ("after", after)):
+            if value is not None and not is_valid_id(value):
+                abort(400, f"The address's {name} part is not a photo id.")
+        found = store.page(before=before, after=after, limit=GALLERY_PAGE)
+        if found is None:
+            abort(404, "That photo is no longer here, so the gallery cannot continue from it.")
+        photos, has_older, has_newer = found
+        return page.gallery(photos, older=photos[-1].id if has_older and photos else None,
+                            newer=photos[0].id if has_newer and photos else None)
+
+    @app.get("/temperature")
+    def temperature():
+        response.set_header("Cache-Control", PAGE_CACHE)
+        shown = request.query.get("range", "24h")
+        if shown not in chart.RANGES:
+            abort(400, "The address's range part must be 24h, 7d or 30d.")
+        seconds, width = chart.RANGES[shown][:2]
+        until = time.time()
+        since = until - seconds
+        buckets = hambot.history.buckets(width, since, until)
+        comfort = (settings.temperature_comfort_min, settings.temperature_comfort_max)
+        svg = chart.chart_svg(buckets, since, until, shown, settings.temperature_unit, comfort,
+                              title=f"Temperature over the last {RANGE_WORDS[shown]}")
+        return page.temperature_chart(shown, svg, chart.summarize(buckets), hambot.history.latest())
 
     @app.get("/static/<filename>")
     def static(filename):
@@ -130,8 +196,19 @@ def _routes(hambot):
     def favicon():
         return static("favicon.svg")
 
+    add_api_routes(app, hambot)
+
+    def error_page(error):
+        sentence = getattr(error, "sentence", None)
+        if request.path.startswith(API_PREFIX + "/") or request.path == API_PREFIX:
+            response.set_header("Content-Type", "application/json")
+            response.set_header("Cache-Control", "no-store")
+            return error_body(error.status_code, sentence or views.STATUS_SENTENCES.get(
+                error.status_code, views.STATUS_SENTENCES[500]))
+        return page.error(error.status_code, sentence)
+
     for status in (400, 403, 404, 405, 413, 500, 503):
-        app.error(status)(lambda error: page.error(error.status_code, getattr(error, "sentence", None)))
+        app.error(status)(error_page)
     return app
 
 
@@ -165,10 +242,10 @@ def _int_param(name):
     return int(value)
 
 
-def _photo_bytes(path, photo):
+def _photo_bytes(path, content_type, etag):
     """The file itself via the server's sendfile; an immutable photo's id is its strong ETag."""
-    etag = f'"{photo.id}"'
-    headers = {"ETag": etag, "Cache-Control": PHOTO_CACHE, "Content-Type": photo.content_type}
+    etag = f'"{etag}"'
+    headers = {"ETag": etag, "Cache-Control": PHOTO_CACHE, "Content-Type": content_type}
     match = request.environ.get("HTTP_IF_NONE_MATCH", "")
     if match.strip() == "*" or etag in (tag.strip().removeprefix("W/") for tag in match.split(",")):
         return HTTPResponse(status=304, **headers)

@@ -3,9 +3,17 @@
 import argparse
 import logging
 import sys
+import time
+from pathlib import Path
 
 from . import __version__
+from .keysheet import KeySheetError
 from .settings import ConfigError, load_settings
+from .tokens import TokenError
+
+
+class UsageError(Exception):
+    """The command cannot do what was asked; the message says why."""
 
 
 def _serve(settings, args):
@@ -22,6 +30,59 @@ def _check(settings, args):
     return 0
 
 
+def _keysheet_new(settings, args):
+    from .keysheet import write_key_sheet
+    path = Path(args.file) if args.file else settings.key_sheet_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_key_sheet(path, force=args.force)
+    print(f"Wrote a new key sheet with 31 daily settings to {path} (readable by you only).")
+    if args.file and Path(args.file).absolute() != settings.key_sheet_path:
+        print(f"Set KEY_SHEET = {str(path.absolute())!r} so the server uses it.")
+    return 0
+
+
+def _tokens(settings):
+    from .app import open_tokens
+    return open_tokens(settings)
+
+
+def _token_issue(settings, args):
+    from .tokens import parse_lifetime
+    lifetime = parse_lifetime(args.expires_in)
+    if lifetime is None:
+        raise UsageError("--expires-in must be a number of days, hours or minutes, such as 30d, 12h or 90m.")
+    token = _tokens(settings).issue(args.name, lifetime)
+    expires = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(time.time() + lifetime))
+    print(token)
+    print(f"\nThis is the token for {args.name}, valid until {expires}. It is shown only this once; "
+          "send it as:\n  Authorization: Enigma <token>", file=sys.stderr)
+    return 0
+
+
+def _token_list(settings, args):
+    records = _tokens(settings).records()
+    if not records:
+        print("No tokens have been issued. Make one with: hambot token issue --name NAME")
+        return 0
+    now = time.time()
+    print(f"{'NAME':<32} {'STATE':<8} {'EXPIRES (UTC)':<17} LAST USED (UTC)")
+    for r in records:
+        print(f"{r.name:<32} {r.state(now):<8} {_when(r.expires_at):<17} {_when(r.last_used_at)}")
+    return 0
+
+
+def _token_revoke(settings, args):
+    count = _tokens(settings).revoke(args.name)
+    if not count:
+        raise UsageError(f"No active token is named {args.name}; see: hambot token list")
+    print(f"Revoked {count} token(s) named {args.name}; they stop working at once.")
+    return 0
+
+
+def _when(timestamp):
+    return "never" if timestamp is None else time.strftime("%Y-%m-%d %H:%M", time.gmtime(timestamp))
+
+
 def parser():
     top = argparse.ArgumentParser(
         prog="hambot", description="A snapshot server for a Raspberry Pi pet cam. "
@@ -30,6 +91,24 @@ def parser():
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("serve", help="run the web server (gunicorn) on HOST:PORT").set_defaults(run=_serve)
     commands.add_parser("check-config", help="load and check the settings, then exit").set_defaults(run=_check)
+
+    keysheet = commands.add_parser("keysheet", help="the Enigma key sheet for API tokens")
+    keysheet_commands = keysheet.add_subparsers(dest="keysheet_command", required=True, metavar="COMMAND")
+    new = keysheet_commands.add_parser("new", help="write a new key sheet of 31 random daily settings")
+    new.add_argument("--file", help="where to write it (default: KEY_SHEET, or DATA_DIR/enigma_keysheet.txt)")
+    new.add_argument("--force", action="store_true", help="replace an existing sheet; its tokens stop working")
+    new.set_defaults(run=_keysheet_new)
+
+    token = commands.add_parser("token", help="API tokens: issue, list, revoke")
+    token_commands = token.add_subparsers(dest="token_command", required=True, metavar="COMMAND")
+    issue = token_commands.add_parser("issue", help="print a new token (once)")
+    issue.add_argument("--name", required=True, help="who or what it is for, such as phone")
+    issue.add_argument("--expires-in", default="30d", help="how long it is valid: 30d, 12h, 90m (default 30d)")
+    issue.set_defaults(run=_token_issue)
+    token_commands.add_parser("list", help="show names, expiry and last use").set_defaults(run=_token_list)
+    revoke = token_commands.add_parser("revoke", help="make the named token fail at once")
+    revoke.add_argument("name")
+    revoke.set_defaults(run=_token_revoke)
     return top
 
 
@@ -44,5 +123,11 @@ def main(argv=None):
     except ConfigError as error:
         print(f"hambot: {error}", file=sys.stderr)
         return 2
+    except (UsageError, KeySheetError, TokenError) as error:
+        print(f"hambot: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"hambot: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130

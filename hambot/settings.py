@@ -85,6 +85,15 @@ def _sensor(name, value):
         f"{name} must be 'auto', 'none' or a sensor id such as 28-0316a2795aff, got {value!r}.")
 
 
+def _optional(parse):
+    """None (or an empty text) turns the setting off; anything else must pass `parse`."""
+    def parse_optional(name, value):
+        if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none")):
+            return None
+        return parse(name, value)
+    return parse_optional
+
+
 def _setting(parse):
     return field(metadata={"parse": parse})
 
@@ -109,7 +118,15 @@ class Settings:
     temperature_unit: str = _setting(_choice("C", "F"))
     temperature_cache_seconds: float = _setting(_decimal(0, 3600))
     temperature_timeout: float = _setting(_decimal(0.1, 60))
+    temperature_comfort_min: float = _setting(_optional(_decimal(-40, 80, " °C")))
+    temperature_comfort_max: float = _setting(_optional(_decimal(-40, 80, " °C")))
+    temperature_history_points: int = _setting(_integer(10, 10000))
+    key_sheet: Path = _setting(_optional(_directory))
     log_level: str = _setting(_choice(*LOG_LEVELS))
+
+    @property
+    def key_sheet_path(self):
+        return self.key_sheet or self.data_dir / "enigma_keysheet.txt"
 
     @property
     def max_photo_bytes(self):
@@ -129,6 +146,9 @@ def _parse(raw):
     values = {}
     for f in dataclasses.fields(Settings):
         values[f.name] = f.metadata["parse"](f.name.upper(), raw[f.name])
+    low, high = values["temperature_comfort_min"], values["temperature_comfort_max"]
+    if low is not None and high is not None and low >= high:
+        raise ConfigError(f"TEMPERATURE_COMFORT_MIN ({low:g}) must be below TEMPERATURE_COMFORT_MAX ({high:g}).")
     return Settings(**values)
 
 

@@ -76,7 +76,10 @@ class Shutter:
     def _shot_of(self, capture):
         if capture.photo_id is None:
             return Shot(error=capture.error)
-        return Shot(self.store.get(capture.photo_id), reused=True)
+        photo = self.store.get(capture.photo_id)
+        if photo is None:
+            return Shot(error="That photo was deleted a moment after it was taken; please press again.")
+        return Shot(photo, reused=True)
 
     def _take(self, source):
         started_wall, started = time.time(), time.monotonic()

@@ -1,44 +1,23 @@
 """The photo store: image files under DATA_DIR/photos, indexed in one SQLite file."""
 
 import dataclasses
+import logging
 import os
 import re
 import secrets
-import sqlite3
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import history
+from .database import Database
+from .thumbnails import ThumbnailError, make_thumbnail
+
+log = logging.getLogger(__name__)
+
 ID_BYTES = 9  # 72 random bits, 12 URL-safe characters
 ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{12}")
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png"}
-
-MIGRATIONS = (
-    """
-    CREATE TABLE photos (
-        seq INTEGER PRIMARY KEY,
-        id TEXT NOT NULL UNIQUE,
-        taken_at REAL NOT NULL,
-        temperature_c REAL,
-        temperature_note TEXT,
-        source TEXT NOT NULL,
-        size INTEGER NOT NULL,
-        width INTEGER NOT NULL,
-        height INTEGER NOT NULL,
-        content_type TEXT NOT NULL
-    );
-    CREATE TABLE captures (
-        seq INTEGER PRIMARY KEY,
-        started_at REAL NOT NULL,
-        finished_at REAL NOT NULL,
-        source TEXT NOT NULL,
-        photo_id TEXT,
-        error TEXT
-    );
-    """,
-)
-
 
 def new_id():
     return secrets.token_urlsafe(ID_BYTES)
@@ -91,40 +70,22 @@ class Store:
     def __init__(self, data_dir):
         self.data_dir = Path(data_dir)
         self.photos_dir = self.data_dir / "photos"
+        self.thumbs_dir = self.data_dir / "thumbs"
         self.temp_dir = self.data_dir / "tmp"
         self.db_path = self.data_dir / "hambot.sqlite3"
-        self._local = threading.local()
+        self.database = Database(self.db_path)
 
     def open(self):
         """Create the folders and bring the index up to date; safe to call from every process."""
-        for folder in (self.data_dir, self.photos_dir, self.temp_dir):
+        for folder in (self.data_dir, self.photos_dir, self.thumbs_dir, self.temp_dir):
             folder.mkdir(mode=0o750, parents=True, exist_ok=True)
-        db = self._db()
-        db.execute("PRAGMA journal_mode=WAL")
-        with db:
-            db.execute("BEGIN IMMEDIATE")
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-                for statement in filter(str.strip, script.split(";")):
-                    db.execute(statement)
-                db.execute(f"PRAGMA user_version = {number}")
+        self.database.migrate()
 
     def _db(self):
-        """One connection per thread and process, so forked workers never share one."""
-        local = self._local
-        if getattr(local, "pid", None) != os.getpid():
-            db = sqlite3.connect(self.db_path, timeout=10, isolation_level=None)
-            db.execute("PRAGMA synchronous=FULL")
-            db.execute("PRAGMA foreign_keys=ON")
-            local.db, local.pid = db, os.getpid()
-        return local.db
+        return self.database.connection()
 
     def close(self):
-        """Drop this thread's connection, so a process about to fork hands none to its children."""
-        db = getattr(self._local, "db", None)
-        if db is not None and self._local.pid == os.getpid():
-            db.close()
-        self._local.__dict__.clear()
+        self.database.close()
 
     def temp_path(self, suffix):
         return self.temp_dir / f"capture-{secrets.token_hex(8)}{suffix}"
@@ -140,8 +101,19 @@ class Store:
     def path_of(self, photo):
         return self.photos_dir / photo.filename
 
+    def thumbnail_path_of(self, photo):
+        return self.thumbs_dir / f"{photo.id}.jpg"
+
     def add(self, image, *, reading, source, started_at):
         """Move a checked image into the store under a new id and index it with its capture."""
+        thumbnail = self._make_thumbnail(image.path)
+        try:
+            return self._add(image, thumbnail, reading, source, started_at)
+        finally:
+            if thumbnail:
+                thumbnail.unlink(missing_ok=True)
+
+    def _add(self, image, thumbnail, reading, source, started_at):
         _fsync_file(image.path)
         while True:
             photo = Photo(new_id(), time.time(), reading.celsius, reading.problem, source,
@@ -154,14 +126,52 @@ class Store:
         image.path.unlink()
         _fsync_dir(self.photos_dir)
         try:
+            if thumbnail:
+                os.replace(thumbnail, self.thumbnail_path_of(photo))
             with self._db() as db:
                 db.execute(f"INSERT INTO photos ({PHOTO_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)",
                            dataclasses.astuple(photo))
                 self._insert_capture(db, started_at, photo.taken_at, source, photo.id, None)
+                if photo.temperature_c is not None:
+                    history.record(db, photo.taken_at, photo.temperature_c, "photo")
         except BaseException:
-            self.path_of(photo).unlink(missing_ok=True)
+            self._remove_files(photo)
             raise
         return photo
+
+    def thumbnail(self, photo):
+        """The thumbnail's path, made now for a photo stored before thumbnails existed; None if it cannot be."""
+        path = self.thumbnail_path_of(photo)
+        if not path.exists():
+            made = self._make_thumbnail(self.path_of(photo))
+            if made is None:
+                return None
+            os.replace(made, path)  # two requests racing here write the same picture
+        return path
+
+    def _make_thumbnail(self, source):
+        target = self.temp_path(".thumb.jpg")
+        try:
+            make_thumbnail(source, target)
+        except (ThumbnailError, OSError) as error:
+            log.warning("no thumbnail for %s: %s", source.name, error)
+            return None
+        return target
+
+    def delete(self, photo_id):
+        """Remove a photo's row, then its files: a crash in between leaves only a stray file."""
+        photo = self.get(photo_id)
+        if photo is None:
+            return None
+        with self._db() as db:
+            if db.execute("DELETE FROM photos WHERE id = ?", (photo_id,)).rowcount == 0:
+                return None  # removed by someone else a moment ago
+        self._remove_files(photo)
+        return photo
+
+    def _remove_files(self, photo):
+        self.path_of(photo).unlink(missing_ok=True)
+        self.thumbnail_path_of(photo).unlink(missing_ok=True)
 
     def record_failure(self, *, started_at, source, error):
         with self._db() as db:
@@ -184,6 +194,44 @@ class Store:
         row = self._db().execute(
             f"SELECT {PHOTO_COLUMNS} FROM photos ORDER BY seq DESC LIMIT 1").fetchone()
         return Photo(*row) if row else None
+
+    def page(self, *, before=None, after=None, limit=24):
+        """A page of photos, newest first, next to a cursor photo; None if the cursor is not a photo.
+
+        Returns (photos, has_older, has_newer); each query is one walk along the primary key.
+        """
+        db = self._db()
+        cursor_id = before or after
+        if cursor_id is None:
+            rows = db.execute(f"SELECT {PHOTO_COLUMNS} FROM photos ORDER BY seq DESC LIMIT ?",
+                              (limit + 1,)).fetchall()
+            return [Photo(*r) for r in rows[:limit]], len(rows) > limit, False
+        seq = self._seq_of(cursor_id)
+        if seq is None:
+            return None
+        if before:
+            rows = db.execute(f"SELECT {PHOTO_COLUMNS} FROM photos WHERE seq < ? ORDER BY seq DESC LIMIT ?",
+                              (seq, limit + 1)).fetchall()
+            return [Photo(*r) for r in rows[:limit]], len(rows) > limit, True
+        rows = db.execute(f"SELECT {PHOTO_COLUMNS} FROM photos WHERE seq > ? ORDER BY seq LIMIT ?",
+                          (seq, limit + 1)).fetchall()
+        return [Photo(*r) for r in reversed(rows[:limit])], True, len(rows) > limit
+
+    def neighbours(self, photo):
+        """The ids of the next older and next newer photo, either None at the ends."""
+        seq = self._seq_of(photo.id)
+        if seq is None:
+            return None, None
+        db = self._db()
+        older = db.execute("SELECT id FROM photos WHERE seq < ? ORDER BY seq DESC LIMIT 1", (seq,)).fetchone()
+        newer = db.execute("SELECT id FROM photos WHERE seq > ? ORDER BY seq LIMIT 1", (seq,)).fetchone()
+        return (older[0] if older else None), (newer[0] if newer else None)
+
+    def _seq_of(self, photo_id):
+        if not is_valid_id(photo_id):
+            return None
+        row = self._db().execute("SELECT seq FROM photos WHERE id = ?", (photo_id,)).fetchone()
+        return row[0] if row else None
 
     def last_capture_seq(self):
         row = self._db().execute("SELECT max(seq) FROM captures").fetchone()

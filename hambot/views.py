@@ -44,11 +44,19 @@ class Pages:
             return f"{celsius * 9 / 5 + 32:.1f} °F"
         return f"{celsius:.1f} °C"
 
-    def home(self, photo, latest, reading):
-        return self.render("home.tpl", photo=photo, latest=latest, reading=reading)
+    def home(self, photo, latest, reading, sparkline):
+        return self.render("home.tpl", photo=photo, latest=latest, reading=reading, sparkline=sparkline)
 
-    def photo(self, photo):
-        return self.render("photo.tpl", photo=photo)
+    def photo(self, photo, older=None, newer=None):
+        return self.render("photo.tpl", photo=photo, older=older, newer=newer)
+
+    def gallery(self, photos, older, newer):
+        return self.render("gallery.tpl", photos=photos, older=older, newer=newer)
+
+    def temperature_chart(self, shown, svg, summary, latest):
+        comfort = (self.settings.temperature_comfort_min, self.settings.temperature_comfort_max)
+        return self.render("chart.tpl", shown=shown, svg=svg, summary=summary, latest=latest,
+                           comfort=comfort, ranges=(("24h", "24 hours"), ("7d", "7 days"), ("30d", "30 days")))
 
     def pending(self):
         return self.render("pending.tpl", refresh=1)

@@ -13,7 +13,10 @@ import pytest
 import webtest
 
 from hambot.app import create_app
+from hambot.camera import CapturedImage
+from hambot.keysheet import write_key_sheet
 from hambot.settings import load_settings
+from hambot.thermometer import Reading
 
 ROOT = Path(__file__).resolve().parents[1]
 CAMERAS = Path(__file__).with_name("cameras")
@@ -133,6 +136,23 @@ def make_app(make_settings, camera_runs):
 def web(make_app):
     """The app in-process behind WebTest, with the good fake camera."""
     return webtest.TestApp(make_app())
+
+
+def add_photo(store, celsius=21.5, source="test", sample="sample.jpg"):
+    """Store a copy of a sample image as if the camera had just taken it."""
+    path = store.temp_path(Path(sample).suffix)
+    data = (CAMERAS / sample).read_bytes()
+    path.write_bytes(data)
+    content_type = "image/png" if sample.endswith(".png") else "image/jpeg"
+    image = CapturedImage(path, content_type, 160, 120, len(data), 0.0)
+    return store.add(image, reading=Reading(celsius, 0), source=source, started_at=0)
+
+
+def issue_token(app, name="phone", lifetime=86400):
+    """A token from the app's own token book, writing the key sheet first if there is none."""
+    if not app.settings.key_sheet_path.exists():
+        write_key_sheet(app.settings.key_sheet_path)
+    return app.tokens.issue(name, lifetime)
 
 
 def free_port():

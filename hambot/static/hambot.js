@@ -6,6 +6,14 @@
     var when = new Date(el.getAttribute("datetime"));
     if (!isNaN(when)) { el.textContent = when.toLocaleString(); el.title = el.getAttribute("datetime"); }
   });
+  // Chart axis labels too.
+  document.querySelectorAll("svg text[data-time]").forEach(function (el) {
+    var when = new Date(el.getAttribute("data-time"));
+    if (isNaN(when)) { return; }
+    el.textContent = el.getAttribute("data-format") === "time"
+      ? when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
+      : when.toLocaleDateString([], { day: "numeric", month: "short" });
+  });
   // One press is enough: the button says what is happening and cannot be pressed twice.
   document.querySelectorAll("form.snapshot").forEach(function (form) {
     form.addEventListener("submit", function (event) {

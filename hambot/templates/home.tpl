@@ -1,4 +1,4 @@
-% rebase('layout.tpl', title='Home')
+% rebase('layout.tpl', title='Home', nav='home')
 % if photo:
 %   taken = moment(photo.taken_at)
 <figure class="photo">
@@ -17,5 +17,8 @@
 % end
 <p class="now">Temperature now:
 % include('temperature.tpl', celsius=reading.celsius, problem=reading.problem)
+% if sparkline:
+<a class="spark" href="/temperature">{{!sparkline}}</a>
+% end
 </p>
 % include('snapshot_form.tpl')

@@ -12,7 +12,16 @@
 <script src="/static/hambot.js?v={{version}}" defer></script>
 </head>
 <body>
-<header class="site"><a class="brand" href="/">{{site_title}}</a></header>
+<header class="site"><a class="brand" href="/">{{site_title}}</a>
+<nav class="site" aria-label="Pages">
+% for target, label, key in (("/", "Home", "home"), ("/photos", "Gallery", "gallery"), ("/temperature", "Temperature", "temperature")):
+%   if get('nav') == key:
+  <a href="{{target}}" aria-current="page">{{label}}</a>
+%   else:
+  <a href="{{target}}">{{label}}</a>
+%   end
+% end
+</nav></header>
 <main>
 {{!base}}
 </main>

@@ -8,5 +8,5 @@
 %   include('temperature.tpl', celsius=photo.temperature_c, problem=photo.temperature_note)
   </figcaption>
 </figure>
+% include('pager.tpl', older=older and f'/photos/{older}', newer=newer and f'/photos/{newer}', older_text='Older', newer_text='Newer')
 % include('snapshot_form.tpl', label='Get a new snapshot')
-<p class="links"><a href="/">Home</a></p>

@@ -1,0 +1,185 @@
+"""JSON API v1: thin routes over the store, the shutter, the history and the tokens."""
+
+import json
+import logging
+import math
+import time
+from datetime import datetime, timezone
+
+from bottle import HTTPResponse, request
+
+from .openapi import openapi_document
+from .ratelimit import client_key
+from .tokens import TokenError
+
+log = logging.getLogger(__name__)
+
+PREFIX = "/api/v1"
+MAX_LIMIT = 100
+DEFAULT_LIMIT = 24
+MAX_BODY = 64 * 1024
+AUTH_SCHEMES = ("enigma", "bearer")
+
+
+class APIError(HTTPResponse):
+    """An error in the API's one shape: {"error": sentence, "status": code}."""
+
+    def __init__(self, status, sentence, **headers):
+        super().__init__(error_body(status, sentence), status, **headers)
+        self.set_header("Content-Type", "application/json")
+        self.set_header("Cache-Control", "no-store")
+
+
+def error_body(status, sentence):
+    return json.dumps({"error": sentence, "status": status})
+
+
+def reply(body, status=200, **headers):
+    answer = HTTPResponse(json.dumps(body), status, **headers)
+    answer.set_header("Content-Type", "application/json")
+    answer.set_header("Cache-Control", "no-store")
+    return answer
+
+
+def iso(timestamp):
+    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def photo_record(photo):
+    return {"id": photo.id, "taken_at": iso(photo.taken_at), "temperature_c": photo.temperature_c,
+            "source": photo.source, "width": photo.width, "height": photo.height,
+            "url": f"/photos/{photo.filename}", "thumbnail_url": f"/photos/{photo.id}/thumb.jpg",
+            "page_url": f"/photos/{photo.id}"}
+
+
+def query(*allowed):
+    """The query's values by name; 400 naming the parameter for an unknown or repeated one."""
+    values = {}
+    for name in request.query.keys():
+        if name not in allowed:
+            raise APIError(400, f"Unknown query parameter: {name[:40]}.")
+        given = request.query.getall(name)
+        if len(given) > 1:
+            raise APIError(400, f"The query parameter {name} is given more than once.")
+        values[name] = given[0]
+    return values
+
+
+def whole_number(values, name, default, low, high):
+    text = values.get(name)
+    if text is None:
+        return default
+    if not (text.isascii() and text.isdigit() and len(text) <= 6 and low <= int(text) <= high):
+        raise APIError(400, f"The query parameter {name} must be a whole number from {low} to {high}.")
+    return int(text)
+
+
+def moment(values, name, default):
+    text = values.get(name)
+    if text is None:
+        return default
+    try:
+        parsed = datetime.fromisoformat(text)
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=timezone.utc)
+        return parsed.timestamp()
+    except (ValueError, OverflowError, OSError):
+        raise APIError(400, f"The query parameter {name} must be a time in ISO 8601, "
+                            "such as 2026-11-21T08:00:00Z.") from None
+
+
+def add_api_routes(app, hambot):
+    store, shutter, settings = hambot.store, hambot.shutter, hambot.settings
+
+    def require_token():
+        address = request.environ.get("REMOTE_ADDR", "")  # never X-Forwarded-For: it is the client's to forge
+        wait = hambot.failures.retry_after(address)
+        if wait:
+            raise APIError(429, f"Too many failed tokens from your address; try again in {wait} s.",
+                           Retry_After=str(wait))
+        scheme, _, token = request.environ.get("HTTP_AUTHORIZATION", "").strip().partition(" ")
+        if scheme.lower() not in AUTH_SCHEMES or not token.strip():
+            raise APIError(401, "This call needs a token: send the header Authorization: Enigma <token>.",
+                           WWW_Authenticate='Enigma realm="hambot"')
+        try:
+            name = hambot.tokens.verify(token.strip())
+        except TokenError as error:
+            hambot.failures.failed(address)
+            log.warning("refused a token from %s: %s", client_key(address), error)
+            raise APIError(401, str(error), WWW_Authenticate='Enigma realm="hambot", error="invalid_token"') from None
+        if request.content_length > MAX_BODY:
+            raise APIError(413, "This call takes no request body.")
+        return name
+
+    def found(photo_id):
+        photo = store.get(photo_id)
+        if photo is None:
+            raise APIError(404, "There is no photo with that id.")
+        return photo
+
+    @app.get(PREFIX + "/photos")
+    def list_photos():
+        values = query("limit", "before")
+        limit = whole_number(values, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+        page = store.page(before=values.get("before"), limit=limit)
+        if page is None:
+            raise APIError(400, "The query parameter before names no photo.")
+        photos, has_older, _ = page
+        following = f"{PREFIX}/photos?limit={limit}&before={photos[-1].id}" if has_older else None
+        return reply({"photos": [photo_record(p) for p in photos], "next": following})
+
+    @app.get(PREFIX + "/photos/<photo_id>")
+    def one_photo(photo_id):
+        query()
+        return reply(photo_record(found(photo_id)))
+
+    @app.delete(PREFIX + "/photos/<photo_id>")
+    def delete_photo(photo_id):
+        query()
+        name = require_token()
+        found(photo_id)
+        if store.delete(photo_id) is None:
+            raise APIError(404, "There is no photo with that id.")
+        log.info("photo deleted id=%s token=%s", photo_id, name)
+        return HTTPResponse(status=204)
+
+    @app.post(PREFIX + "/snapshots")
+    def take_snapshot():
+        query()
+        name = require_token()
+        shot = shutter.press(f"api:{name}")
+        if shot.error:
+            raise APIError(503, shot.error)
+        if shot.photo is None:
+            raise APIError(503, "The camera is busy with other requests; try again in a few seconds.",
+                           Retry_After=str(math.ceil(settings.camera_timeout)))
+        record = dict(photo_record(shot.photo), reused=shot.reused)
+        if shot.reused:
+            return reply(record)
+        return reply(record, 201, Location=f"{PREFIX}/photos/{shot.photo.id}")
+
+    @app.get(PREFIX + "/temperature")
+    def temperature():
+        query()
+        reading = hambot.thermometer.current()
+        if reading.celsius is None:
+            raise APIError(503, reading.problem or "There is no temperature reading.")
+        return reply({"celsius": reading.celsius, "fahrenheit": round(reading.fahrenheit, 3),
+                      "read_at": iso(reading.read_at), "sensor_id": reading.sensor_id})
+
+    @app.get(PREFIX + "/temperature/history")
+    def temperature_history():
+        values = query("since", "until")
+        until = moment(values, "until", time.time())
+        since = moment(values, "since", until - 86400)
+        if since >= until:
+            raise APIError(400, "The query parameter since must be earlier than until.")
+        points, downsampled = hambot.history.points(since, until, settings.temperature_history_points)
+        return reply({"since": iso(since), "until": iso(until), "downsampled": downsampled,
+                      "readings": [{"taken_at": iso(p.taken_at), "celsius": p.celsius, "source": p.source}
+                                   for p in points]})
+
+    @app.get(PREFIX + "/openapi.json")
+    def openapi():
+        query()
+        return reply(openapi_document())

@@ -1,0 +1,152 @@
+"""Temperature charts drawn on the server as inline SVG: readable without JavaScript or another host."""
+
+import statistics
+import time
+from dataclasses import dataclass
+from html import escape
+
+RANGES = {  # name: (seconds shown, bucket width, tick every, tick label format)
+    "24h": (86400, 300, 3 * 3600, "%H:%M"),
+    "7d": (7 * 86400, 1800, 86400, "%d %b"),
+    "30d": (30 * 86400, 7200, 5 * 86400, "%d %b"),
+}
+SPARKLINE_WIDTH = 1800
+WIDTH, HEIGHT = 720, 260
+LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 28
+STEPS = (0.5, 1, 2, 5, 10, 20)
+
+
+@dataclass(frozen=True)
+class Summary:
+    low: float
+    high: float
+    count: int
+
+
+def to_unit(celsius, unit):
+    return celsius * 9 / 5 + 32 if unit == "F" else celsius
+
+
+def segments(buckets):
+    """Split buckets into runs with no gap: a gap is a pause much longer than the data's usual spacing."""
+    if not buckets:
+        return []
+    spacing = [b.start - a.start for a, b in zip(buckets, buckets[1:])]
+    usual = statistics.median(spacing) if spacing else buckets[0].width
+    gap = max(2.5 * usual, 2 * buckets[0].width)
+    runs = [[buckets[0]]]
+    for previous, bucket in zip(buckets, buckets[1:]):
+        if bucket.start - previous.start > gap:
+            runs.append([])
+        runs[-1].append(bucket)
+    return runs
+
+
+def summarize(buckets):
+    if not buckets:
+        return None
+    return Summary(min(b.low for b in buckets), max(b.high for b in buckets), sum(b.count for b in buckets))
+
+
+class Scale:
+    def __init__(self, since, until, low, high):
+        self.since, self.until = since, until
+        padding = max(0.5, (high - low) * 0.08)
+        self.low, self.high = low - padding, high + padding
+
+    def x(self, t):
+        return round(LEFT + (t - self.since) / (self.until - self.since) * (WIDTH - LEFT - RIGHT), 1)
+
+    def y(self, value):
+        return round(TOP + (self.high - value) / (self.high - self.low) * (HEIGHT - TOP - BOTTOM), 1)
+
+
+def chart_svg(buckets, since, until, range_name, unit, comfort=(None, None), title="Temperature"):
+    """The chart for one range: comfort band, min-max band, mean line with gaps, and labelled axes."""
+    values = [to_unit(v, unit) for b in buckets for v in (b.low, b.high)]
+    bounds = [to_unit(c, unit) for c in comfort if c is not None]
+    scale = Scale(since, until, min(values + bounds, default=15.0), max(values + bounds, default=25.0))
+    parts = [f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="chart-title">',
+             f'<title id="chart-title">{escape(title)}</title>']
+    parts += _comfort_band(scale, comfort, unit)
+    parts += _y_axis(scale, unit)
+    parts += _x_axis(scale, range_name)
+    for run in segments(buckets):
+        parts += _run(scale, run, unit)
+    if not buckets:
+        parts.append(f'<text class="empty" x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle">'
+                     "No readings in this period</text>")
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def _comfort_band(scale, comfort, unit):
+    low, high = comfort
+    if low is None and high is None:
+        return []
+    top = scale.y(min(to_unit(high, unit), scale.high) if high is not None else scale.high)
+    bottom = scale.y(max(to_unit(low, unit), scale.low) if low is not None else scale.low)
+    width = WIDTH - LEFT - RIGHT
+    return [f'<rect class="comfort" x="{LEFT}" y="{top}" width="{width}" height="{max(0, bottom - top)}">'
+            "<title>Comfortable range</title></rect>"]
+
+
+def _y_axis(scale, unit):
+    step = next((s for s in STEPS if (scale.high - scale.low) / s <= 6), STEPS[-1])
+    parts = []
+    value = (scale.low // step + 1) * step
+    while value < scale.high:
+        y = scale.y(value)
+        parts.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y}" y2="{y}"/>')
+        parts.append(f'<text class="tick" x="{LEFT - 6}" y="{y + 4}" text-anchor="end">{value:g}°{unit}</text>')
+        value += step
+    return parts
+
+
+def _x_axis(scale, range_name):
+    every, label_format = RANGES[range_name][2], RANGES[range_name][3]
+    parts = [f'<line class="axis" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{HEIGHT - BOTTOM}" y2="{HEIGHT - BOTTOM}"/>']
+    tick = (scale.since // every + 1) * every
+    while tick < scale.until:
+        x = scale.x(tick)
+        utc = time.gmtime(tick)
+        iso = time.strftime("%Y-%m-%dT%H:%M:%SZ", utc)
+        parts.append(f'<line class="grid" x1="{x}" x2="{x}" y1="{TOP}" y2="{HEIGHT - BOTTOM}"/>')
+        parts.append(f'<text class="tick" x="{x}" y="{HEIGHT - 8}" text-anchor="middle" data-time="{iso}"'
+                     f' data-format="{"time" if "%H" in label_format else "date"}">'
+                     f"{time.strftime(label_format, utc).lstrip('0')}</text>")
+        tick += every
+    return parts
+
+
+def _run(scale, run, unit):
+    if len(run) == 1:
+        b = run[0]
+        return [f'<circle class="point" cx="{scale.x(b.middle)}" cy="{scale.y(to_unit(b.mean, unit))}" r="3"/>']
+    upper = " ".join(f"{scale.x(b.middle)},{scale.y(to_unit(b.high, unit))}" for b in run)
+    lower = " ".join(f"{scale.x(b.middle)},{scale.y(to_unit(b.low, unit))}" for b in reversed(run))
+    line = " ".join(f"{scale.x(b.middle)},{scale.y(to_unit(b.mean, unit))}" for b in run)
+    return [f'<polygon class="range" points="{upper} {lower}"/>', f'<polyline class="line" points="{line}"/>']
+
+
+def sparkline_svg(buckets, since, until, unit, label):
+    """A small line of the last day, for the home page, with its range as the text alternative."""
+    width, height = 120, 32
+    values = [to_unit(b.mean, unit) for b in buckets]
+    if not values:
+        return ""
+    low, high = min(values), max(values)
+    span = max(high - low, 0.5)
+    def xy(b):
+        return round((b.middle - since) / (until - since) * width, 1), \
+            round(2 + (high - to_unit(b.mean, unit)) / span * (height - 4), 1)
+
+    marks = []
+    for run in segments(buckets):
+        if len(run) == 1:
+            marks.append('<circle cx="{}" cy="{}" r="1.5"/>'.format(*xy(run[0])))
+        else:
+            marks.append('<polyline points="{}"/>'.format(" ".join("{},{}".format(*xy(b)) for b in run)))
+    lines = "".join(marks)
+    return (f'<svg class="sparkline" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img"'
+            f' aria-label="{escape(label)}">{lines}</svg>')

@@ -1,0 +1,105 @@
+"""The one SQLite file behind the index, the temperature history, the tokens and the rate limits."""
+
+import os
+import sqlite3
+import threading
+
+MIGRATIONS = (
+    """
+    CREATE TABLE photos (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        taken_at REAL NOT NULL,
+        temperature_c REAL,
+        temperature_note TEXT,
+        source TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        content_type TEXT NOT NULL
+    );
+    CREATE TABLE captures (
+        seq INTEGER PRIMARY KEY,
+        started_at REAL NOT NULL,
+        finished_at REAL NOT NULL,
+        source TEXT NOT NULL,
+        photo_id TEXT,
+        error TEXT
+    );
+    """,
+    """
+    CREATE TABLE readings (
+        seq INTEGER PRIMARY KEY,
+        taken_at REAL NOT NULL,
+        celsius REAL NOT NULL,
+        source TEXT NOT NULL
+    );
+    CREATE INDEX readings_by_time ON readings (taken_at);
+    CREATE TABLE reading_buckets (
+        width INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        total REAL NOT NULL,
+        low REAL NOT NULL,
+        high REAL NOT NULL,
+        PRIMARY KEY (width, start)
+    ) WITHOUT ROWID;
+    CREATE TABLE tokens (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        issued_at REAL NOT NULL,
+        expires_at REAL NOT NULL,
+        last_used_at REAL,
+        revoked_at REAL
+    );
+    CREATE INDEX tokens_by_name ON tokens (name);
+    CREATE TABLE auth_failures (
+        address TEXT PRIMARY KEY,
+        window_start REAL NOT NULL,
+        failures INTEGER NOT NULL
+    );
+    INSERT INTO readings (taken_at, celsius, source)
+        SELECT taken_at, temperature_c, 'photo' FROM photos WHERE temperature_c IS NOT NULL ORDER BY seq;
+    INSERT INTO reading_buckets
+        SELECT w.width, CAST(taken_at / w.width AS INTEGER) * w.width, count(*), sum(celsius),
+               min(celsius), max(celsius)
+        FROM readings, (SELECT 300 AS width UNION ALL SELECT 1800 UNION ALL SELECT 7200) AS w
+        GROUP BY 1, 2;
+    """,
+)
+
+
+class Database:
+    """One connection per thread and process, so forked gunicorn workers never share one."""
+
+    def __init__(self, path):
+        self.path = path
+        self._local = threading.local()
+
+    def migrate(self):
+        """Bring the schema up to date; safe to run from every process at once."""
+        db = self.connection()
+        db.execute("PRAGMA journal_mode=WAL")
+        with db:
+            db.execute("BEGIN IMMEDIATE")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in filter(str.strip, script.split(";")):
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number}")
+
+    def connection(self):
+        local = self._local
+        if getattr(local, "pid", None) != os.getpid():
+            db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("PRAGMA foreign_keys=ON")
+            local.db, local.pid = db, os.getpid()
+        return local.db
+
+    def close(self):
+        """Drop this thread's connection, so a process about to fork hands none to its children."""
+        db = getattr(self._local, "db", None)
+        if db is not None and self._local.pid == os.getpid():
+            db.close()
+        self._local.__dict__.clear()

@@ -1,0 +1,85 @@
+"""The temperature history: every reading, and running min/max/mean per time bucket for the charts."""
+
+import math
+import time
+from dataclasses import dataclass
+
+BUCKET_WIDTHS = (300, 1800, 7200)  # seconds; keep in step with the migration that backfills them
+
+
+@dataclass(frozen=True)
+class Point:
+    taken_at: float
+    celsius: float
+    source: str
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """The readings in [start, start + width): enough to draw a line and its min-max band."""
+
+    start: int
+    width: int
+    count: int
+    mean: float
+    low: float
+    high: float
+
+    @property
+    def middle(self):
+        return self.start + self.width / 2
+
+
+def record(db, taken_at, celsius, source):
+    """Add one reading inside the caller's transaction; each bucket update is one indexed upsert."""
+    db.execute("INSERT INTO readings (taken_at, celsius, source) VALUES (?,?,?)", (taken_at, celsius, source))
+    for width in BUCKET_WIDTHS:
+        db.execute(
+            "INSERT INTO reading_buckets (width, start, count, total, low, high) VALUES (?,?,1,?,?,?)"
+            " ON CONFLICT (width, start) DO UPDATE SET count = count + 1, total = total + excluded.total,"
+            " low = min(low, excluded.low), high = max(high, excluded.high)",
+            (width, int(taken_at // width) * width, celsius, celsius, celsius))
+
+
+class History:
+    def __init__(self, database):
+        self.database = database
+
+    def record(self, celsius, source, taken_at=None):
+        with self.database.connection() as db:
+            record(db, time.time() if taken_at is None else taken_at, celsius, source)
+
+    def latest(self):
+        row = self.database.connection().execute(
+            "SELECT taken_at, celsius, source FROM readings ORDER BY taken_at DESC LIMIT 1").fetchone()
+        return Point(*row) if row else None
+
+    def buckets(self, width, since, until):
+        """The non-empty buckets of `width` seconds between since and until, oldest first."""
+        rows = self.database.connection().execute(
+            "SELECT start, count, total, low, high FROM reading_buckets"
+            " WHERE width = ? AND start >= ? AND start < ? ORDER BY start",
+            (width, int(since // width) * width, until)).fetchall()
+        return [Bucket(start, width, count, total / count, low, high) for start, count, total, low, high in rows]
+
+    def points(self, since, until, limit):
+        """Readings in [since, until] in order; when there are more than `limit`, one per even time slot."""
+        db = self.database.connection()
+        rows = db.execute("SELECT taken_at, celsius, source FROM readings WHERE taken_at >= ? AND taken_at <= ?"
+                          " ORDER BY taken_at LIMIT ?", (since, until, limit + 1)).fetchall()
+        if len(rows) <= limit:
+            return [Point(*row) for row in rows], False
+        last = db.execute("SELECT taken_at FROM readings WHERE taken_at <= ? ORDER BY taken_at DESC LIMIT 1",
+                          (until,)).fetchone()[0]
+        since, until = rows[0][0], last  # slots span the readings, not the empty time around them
+        step = (until - since) / limit
+        sampled = []
+        for slot in range(limit):
+            start = since + slot * step
+            last_slot = slot == limit - 1  # ends on the newest reading rather than starting the slot
+            end = math.nextafter(until, math.inf) if last_slot else start + step
+            row = db.execute("SELECT taken_at, celsius, source FROM readings WHERE taken_at >= ? AND taken_at < ?"
+                             f" ORDER BY taken_at {'DESC' if last_slot else ''} LIMIT 1", (start, end)).fetchone()
+            if row:
+                sampled.append(Point(*row))
+        return sampled, True

@@ -1,0 +1,192 @@
+"""The OpenAPI 3.1 description of every address hambot answers; tests hold it to the real responses."""
+
+from functools import lru_cache
+
+from . import __version__
+
+
+def _ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(description, schema, **headers):
+    answer = {"description": description, "content": {"application/json": {"schema": schema}}}
+    if headers:
+        answer["headers"] = {name: {"schema": {"type": kind}, "description": text, "required": required}
+                             for name, (kind, text, *optional) in headers.items()
+                             for required in [not optional]}
+    return answer
+
+
+def _error(description, **headers):
+    return _json(description, _ref("Error"), **headers)
+
+
+def _html(description):
+    return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
+
+
+def _redirect(description):
+    return {"description": description,
+            "headers": {"Location": {"schema": {"type": "string"}, "description": "where to go next"}}}
+
+
+def _parameter(name, where, description, schema, required=False):
+    return {"name": name, "in": where, "description": description, "required": required, "schema": schema}
+
+
+PHOTO_ID = _parameter("photo_id", "path", "a photo's id", {"type": "string", "pattern": "^[A-Za-z0-9_-]{12}$"},
+                      required=True)
+BAD_REQUEST = _error("a query parameter is unknown, repeated or malformed; the sentence names it")
+NOT_FOUND = _error("no photo has that id")
+NO_TOKEN = _error("the token is missing, malformed, forged, expired or revoked",
+                  **{"WWW-Authenticate": ("string", 'Enigma realm="hambot"')})
+SLOW_DOWN = _error("too many failed tokens from this address",
+                   **{"Retry-After": ("integer", "seconds to wait")})
+TOO_LARGE = _error("the call was sent with a body; these calls take none")
+TOKEN_ERRORS = {"401": NO_TOKEN, "413": TOO_LARGE, "429": SLOW_DOWN}
+
+SCHEMAS = {
+    "Error": {
+        "type": "object", "required": ["error", "status"], "additionalProperties": False,
+        "properties": {"error": {"type": "string", "description": "one sentence saying what went wrong"},
+                       "status": {"type": "integer"}},
+    },
+    "Photo": {
+        "type": "object", "additionalProperties": False,
+        "required": ["id", "taken_at", "temperature_c", "source", "width", "height", "url", "thumbnail_url",
+                     "page_url"],
+        "properties": {
+            "id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{12}$"},
+            "taken_at": {"type": "string", "format": "date-time", "description": "UTC"},
+            "temperature_c": {"type": ["number", "null"], "description": "null when the sensor gave no reading"},
+            "source": {"type": "string", "description": "button, api:<token name>, legacy, ..."},
+            "width": {"type": "integer", "minimum": 1},
+            "height": {"type": "integer", "minimum": 1},
+            "url": {"type": "string", "description": "the image itself"},
+            "thumbnail_url": {"type": "string", "description": "a JPEG about 320 px wide"},
+            "page_url": {"type": "string", "description": "the photo's web page"},
+        },
+    },
+    "PhotoList": {
+        "type": "object", "additionalProperties": False, "required": ["photos", "next"],
+        "properties": {"photos": {"type": "array", "items": _ref("Photo"), "maxItems": 100},
+                       "next": {"type": ["string", "null"], "description": "the next (older) page, or null"}},
+    },
+    "Temperature": {
+        "type": "object", "additionalProperties": False, "required": ["celsius", "fahrenheit", "read_at", "sensor_id"],
+        "properties": {"celsius": {"type": "number"}, "fahrenheit": {"type": "number"},
+                       "read_at": {"type": "string", "format": "date-time"},
+                       "sensor_id": {"type": ["string", "null"]}},
+    },
+    "History": {
+        "type": "object", "additionalProperties": False, "required": ["since", "until", "downsampled", "readings"],
+        "properties": {
+            "since": {"type": "string", "format": "date-time"},
+            "until": {"type": "string", "format": "date-time"},
+            "downsampled": {"type": "boolean", "description": "true when one reading per even time slot is shown"},
+            "readings": {"type": "array", "items": {
+                "type": "object", "additionalProperties": False, "required": ["taken_at", "celsius", "source"],
+                "properties": {"taken_at": {"type": "string", "format": "date-time"},
+                               "celsius": {"type": "number"},
+                               "source": {"type": "string", "description": "photo or schedule"}}}},
+        },
+    },
+}
+
+
+SCHEMAS["Snapshot"] = {
+    **SCHEMAS["Photo"],
+    "required": [*SCHEMAS["Photo"]["required"], "reused"],
+    "properties": {**SCHEMAS["Photo"]["properties"],
+                   "reused": {"type": "boolean", "description": "true when the dead time gave back the latest photo"}},
+}
+
+
+def _api_paths():
+    token = [{"enigma": []}, {"bearer": []}]
+    return {
+        "/api/v1/photos": {"get": {
+            "summary": "Photos, newest first", "operationId": "listPhotos",
+            "parameters": [
+                _parameter("limit", "query", "how many (default 24)", {"type": "integer", "minimum": 1,
+                                                                       "maximum": 100}),
+                _parameter("before", "query", "only photos older than this photo id", {"type": "string"})],
+            "responses": {"200": _json("a page of photos", _ref("PhotoList")), "400": BAD_REQUEST}}},
+        "/api/v1/photos/{photo_id}": {
+            "parameters": [PHOTO_ID],
+            "get": {"summary": "One photo's record", "operationId": "getPhoto",
+                    "responses": {"200": _json("the photo", _ref("Photo")), "400": BAD_REQUEST,
+                                  "404": NOT_FOUND}},
+            "delete": {"summary": "Delete a photo, its thumbnail and its index row", "operationId": "deletePhoto",
+                       "security": token,
+                       "responses": {"204": {"description": "deleted"}, "400": BAD_REQUEST, "404": NOT_FOUND,
+                                     **TOKEN_ERRORS}}},
+        "/api/v1/snapshots": {"post": {
+            "summary": "Take a photo, as the button does (same dead time and sharing)",
+            "operationId": "takeSnapshot", "security": token,
+            "responses": {
+                "201": _json("a new photo", _ref("Snapshot"), Location=("string", "the new photo's record")),
+                "200": _json("the dead time gave back the latest photo", _ref("Snapshot")),
+                "400": BAD_REQUEST, **TOKEN_ERRORS,
+                "503": _error("the camera failed or is busy", **{"Retry-After": ("integer", "sent when the camera is busy", "optional")})}}},
+        "/api/v1/temperature": {"get": {
+            "summary": "The temperature now", "operationId": "getTemperature",
+            "responses": {"200": _json("a reading", _ref("Temperature")), "400": BAD_REQUEST,
+                          "503": _error("no reading; the sentence says why")}}},
+        "/api/v1/temperature/history": {"get": {
+            "summary": "Readings over time, oldest first", "operationId": "getTemperatureHistory",
+            "parameters": [
+                _parameter("since", "query", "ISO 8601 time (default: 24 hours before until)",
+                           {"type": "string", "format": "date-time"}),
+                _parameter("until", "query", "ISO 8601 time (default: now)",
+                           {"type": "string", "format": "date-time"})],
+            "responses": {"200": _json("the readings", _ref("History")), "400": BAD_REQUEST}}},
+        "/api/v1/openapi.json": {"get": {
+            "summary": "This document", "operationId": "getOpenAPI",
+            "responses": {"200": {"description": "OpenAPI 3.1",
+                                  "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+    }
+
+
+def _page_paths():
+    page = {"200": _html("the page"), "400": _html("a malformed address")}
+    image = {"200": {"description": "the image", "content": {"image/jpeg": {}, "image/png": {}}},
+             "304": {"description": "not modified (If-None-Match)"}, "404": _html("no such photo")}
+    file = {"200": {"description": "the file"}, "304": {"description": "not modified"}, "404": _html("no such file")}
+    return {
+        "/": {"get": {"summary": "Home: your last photo, the temperature, the button", "responses": page}},
+        "/index": {"get": {"summary": "The same as /", "responses": page}},
+        "/snapshot": {"post": {"summary": "The button: take a photo and go to its page", "responses": {
+            "303": _redirect("the photo's page"), "403": _html("posted from another site"),
+            "503": _html("the camera failed; the page says why")}}},
+        "/snapshots/pending": {"get": {"summary": "Waiting for a capture someone else started",
+                                       "responses": {**page, "303": _redirect("the photo's page")}}},
+        "/photos": {"get": {"summary": "The gallery, newest first", "responses": {**page, "404": _html("")}}},
+        "/photos/{name}": {"get": {"summary": "A photo's page (<id>) or image (<id>.jpg, <id>.png)",
+                                   "responses": {**page, **image}}},
+        "/photos/{photo_id}/thumb.jpg": {"get": {"summary": "A photo's thumbnail", "responses": image}},
+        "/temperature": {"get": {"summary": "The temperature chart", "responses": page}},
+        "/static/{filename}": {"get": {"summary": "Style sheet, script and icons", "responses": file}},
+        "/favicon.ico": {"get": {"summary": "The icon", "responses": file}},
+    }
+
+
+@lru_cache(maxsize=1)
+def openapi_document():
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "hambot", "version": __version__,
+                 "description": "A snapshot server for a Raspberry Pi pet cam. Write calls need a token from "
+                                "`hambot token issue`. Every API error, including 404 for an unknown address "
+                                "and 405 for a method an address does not take, is "
+                                "{\"error\": sentence, \"status\": code}."},
+        "paths": {**_api_paths(), **_page_paths()},
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "enigma": {"type": "http", "scheme": "Enigma", "description": "Authorization: Enigma <token>"},
+                "bearer": {"type": "http", "scheme": "bearer", "description": "Authorization: Bearer <token>"},
+            },
+        },
+    }
