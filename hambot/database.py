@@ -3,6 +3,7 @@
 import os
 import sqlite3
 import threading
+from contextlib import contextmanager
 
 MIGRATIONS = (
     """
@@ -78,10 +79,8 @@ class Database:
 
     def migrate(self):
         """Bring the schema up to date; safe to run from every process at once."""
-        db = self.connection()
-        db.execute("PRAGMA journal_mode=WAL")
-        with db:
-            db.execute("BEGIN IMMEDIATE")
+        self.connection().execute("PRAGMA journal_mode=WAL")
+        with self.transaction() as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 for statement in filter(str.strip, script.split(";")):
@@ -96,6 +95,19 @@ class Database:
             db.execute("PRAGMA foreign_keys=ON")
             local.db, local.pid = db, os.getpid()
         return local.db
+
+    @contextmanager
+    def transaction(self):
+        """All of the block's writes, or none of them (the connection is in autocommit mode otherwise)."""
+        db = self.connection()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
 
     def close(self):
         """Drop this thread's connection, so a process about to fork hands none to its children."""

@@ -46,7 +46,7 @@ class History:
         self.database = database
 
     def record(self, celsius, source, taken_at=None):
-        with self.database.connection() as db:
+        with self.database.transaction() as db:
             record(db, time.time() if taken_at is None else taken_at, celsius, source)
 
     def latest(self):

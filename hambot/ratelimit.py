@@ -37,7 +37,7 @@ class FailureLimit:
 
     def failed(self, address, now=None):
         now = time.time() if now is None else now
-        with self.database.connection() as db:
+        with self.database.transaction() as db:
             db.execute("DELETE FROM auth_failures WHERE window_start < ?", (now - self.window,))
             db.execute("INSERT INTO auth_failures (address, window_start, failures) VALUES (?, ?, 1)"
                        " ON CONFLICT (address) DO UPDATE SET failures = failures + 1",

@@ -128,7 +128,7 @@ class Store:
         try:
             if thumbnail:
                 os.replace(thumbnail, self.thumbnail_path_of(photo))
-            with self._db() as db:
+            with self.database.transaction() as db:
                 db.execute(f"INSERT INTO photos ({PHOTO_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)",
                            dataclasses.astuple(photo))
                 self._insert_capture(db, started_at, photo.taken_at, source, photo.id, None)
@@ -163,7 +163,7 @@ class Store:
         photo = self.get(photo_id)
         if photo is None:
             return None
-        with self._db() as db:
+        with self.database.transaction() as db:
             if db.execute("DELETE FROM photos WHERE id = ?", (photo_id,)).rowcount == 0:
                 return None  # removed by someone else a moment ago
         self._remove_files(photo)
@@ -174,7 +174,7 @@ class Store:
         self.thumbnail_path_of(photo).unlink(missing_ok=True)
 
     def record_failure(self, *, started_at, source, error):
-        with self._db() as db:
+        with self.database.transaction() as db:
             return self._insert_capture(db, started_at, time.time(), source, None, error)
 
     @staticmethod

@@ -103,7 +103,7 @@ class Tokens:
         header += machine.process_text(message_key)
         machine.set_display(message_key)
         body = machine.process_text(_to_letters(content + self._tag(header, content)))
-        with self.database.connection() as db:
+        with self.database.transaction() as db:
             db.execute("INSERT INTO tokens (id, name, issued_at, expires_at) VALUES (?,?,?,?)",
                        (token_id.hex(), name, now, expires_at))
         return header + body
@@ -125,8 +125,7 @@ class Tokens:
         if row[1] is not None:
             raise TokenError("That token has been revoked.")
         if row[0] is None or now - row[0] >= LAST_USE_PRECISION:
-            with db:
-                db.execute("UPDATE tokens SET last_used_at = ? WHERE id = ?", (now, token_id.hex()))
+            db.execute("UPDATE tokens SET last_used_at = ? WHERE id = ?", (now, token_id.hex()))
         return name
 
     def _decipher(self, token):
@@ -162,7 +161,7 @@ class Tokens:
     def revoke(self, name, now=None):
         """Revoke every token with this name; how many were still active."""
         now = time.time() if now is None else now
-        with self.database.connection() as db:
+        with self.database.transaction() as db:
             return db.execute("UPDATE tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL"
                               " AND expires_at > ?", (now, name, now)).rowcount
 

@@ -87,3 +87,16 @@ def test_a_forked_process_opens_its_own_connection(store):
     os.close(writer)
     os.waitpid(pid, 0)
     assert os.read(reader, 100).decode() == store.latest().id
+
+
+def test_a_failure_while_indexing_leaves_no_row_and_no_file(store, monkeypatch):
+    def broken(*args):
+        raise sqlite3.OperationalError("disk I/O error")
+    monkeypatch.setattr(store_module.history, "record", broken)
+    with pytest.raises(sqlite3.OperationalError):
+        add(store)
+    db = store.database.connection()
+    assert db.execute("SELECT count(*) FROM photos").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM captures").fetchone()[0] == 0
+    assert not any(store.photos_dir.iterdir()) and not any(store.thumbs_dir.iterdir())
+    assert not db.in_transaction
