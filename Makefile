@@ -1,18 +1,22 @@
 # make run   - set everything up and start the server on HOST:PORT (default 127.0.0.1:8080)
 # make test  - set everything up and run the whole test suite
+# make bench - the benchmarks under bench/, printed as tables
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test check-config system-packages clean
+.PHONY: run test bench check-config system-packages clean
 
 run: $(INSTALLED)
 	$(BIN)/hambot serve
 
 test: $(INSTALLED) system-packages
 	$(BIN)/python -m pytest
+
+bench: $(INSTALLED)
+	$(BIN)/python bench/history_scale.py
 
 check-config: $(INSTALLED)
 	$(BIN)/hambot check-config
