@@ -74,7 +74,7 @@ def whole_number(values, name, default, low, high):
     return int(text)
 
 
-def moment(values, name, default):
+def time_param(values, name, default):
     text = values.get(name)
     if text is None:
         return default
@@ -170,8 +170,8 @@ def add_api_routes(app, hambot):
     @app.get(PREFIX + "/temperature/history")
     def temperature_history():
         values = query("since", "until")
-        until = moment(values, "until", time.time())
-        since = moment(values, "since", until - 86400)
+        until = time_param(values, "until", time.time())
+        since = time_param(values, "since", until - 86400)
         if since >= until:
             raise APIError(400, "The query parameter since must be earlier than until.")
         points, downsampled = hambot.history.points(since, until, settings.temperature_history_points)

@@ -1,7 +1,10 @@
 """JSON API v1: records, paging, tokens on write calls, and one error shape for everything."""
 
+from urllib.parse import urlencode
+
 import pytest
 import webtest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import add_photo, issue_token
 
@@ -174,3 +177,19 @@ def test_deleting_removes_the_photo_its_thumbnail_and_its_row(app, api):
     assert app.store.get(photo.id) is None
     assert_error(api.delete(f"/api/v1/photos/{photo.id}", headers=auth(token), status=404), 404)
     api.get(f"/photos/{photo.id}", status=404)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(path=st.sampled_from(["/api/v1/photos", "/api/v1/photos/AAAAAAAAAAAA", "/api/v1/temperature/history",
+                             "/api/v1/snapshots", "/api/v1/openapi.json"]),
+       method=st.sampled_from(["GET", "POST", "DELETE", "PATCH"]),
+       query=st.dictionaries(st.sampled_from(["limit", "before", "since", "until", "x", "limit[]"]),
+                             st.text(max_size=30), max_size=3),
+       authorization=st.text(max_size=200).map(lambda t: t.encode("utf-8").decode("latin-1")))
+def test_no_request_a_client_can_send_gets_a_500_or_an_html_page(api, path, method, query, authorization):
+    answer = api.request(path + "?" + urlencode(query), method=method, headers={"Authorization": authorization},
+                         expect_errors=True)
+    assert answer.status_int < 500
+    assert answer.content_type == "application/json"
+    if answer.status_int >= 400:
+        assert set(answer.json) == ERROR_KEYS
