@@ -2,6 +2,7 @@
 
 import argparse
 import logging
+import re
 import sys
 import time
 from pathlib import Path
@@ -28,6 +29,42 @@ def _check(settings, args):
     print(f"The settings are valid; hambot would listen on {settings.host}:{settings.port} "
           f"and keep its data in {settings.data_dir}.")
     return 0
+
+
+def _capture(settings, args):
+    from .app import create_app
+    hambot = create_app(settings)
+    shot = hambot.shutter.press(args.source)
+    if shot.error:
+        raise UsageError(shot.error)
+    if shot.photo is None:
+        raise UsageError("The camera is busy with other requests; try again in a few seconds.")
+    note = f" (taken {time.time() - shot.photo.taken_at:.0f} s ago, within the dead time)" if shot.reused else ""
+    print(f"{shot.photo.id} {hambot.store.path_of(shot.photo)}{note}")
+    return 0
+
+
+def _temperature(settings, args):
+    from .history import History
+    from .store import Store
+    from .thermometer import Thermometer
+    thermometer = Thermometer(settings.temperature_sensor, settings.w1_devices_dir, 0, settings.temperature_timeout)
+    reading = thermometer.wait(thermometer.start(), time.monotonic() + settings.temperature_timeout)
+    if reading.celsius is None:
+        raise UsageError(reading.problem or "There is no reading.")
+    if args.record:
+        store = Store(settings.data_dir)
+        store.open()
+        History(store.database).record(reading.celsius, args.source, reading.read_at)
+    shown = f"{reading.fahrenheit:.1f} °F" if settings.temperature_unit == "F" else f"{reading.celsius:.1f} °C"
+    print(f"{shown} from {reading.sensor_id}{' (recorded)' if args.record else ''}")
+    return 0
+
+
+def _source(text):
+    if not re.fullmatch(r"[a-z][a-z0-9-]{0,19}", text):
+        raise argparse.ArgumentTypeError("a source is up to 20 lower-case letters, digits or dashes")
+    return text
 
 
 def _keysheet_new(settings, args):
@@ -91,6 +128,15 @@ def parser():
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("serve", help="run the web server (gunicorn) on HOST:PORT").set_defaults(run=_serve)
     commands.add_parser("check-config", help="load and check the settings, then exit").set_defaults(run=_check)
+
+    capture = commands.add_parser("capture", help="take a photo as the button does and print its id and file")
+    capture.add_argument("--source", type=_source, default="command", help="recorded with the photo (default command;"
+                         " the timer uses schedule)")
+    capture.set_defaults(run=_capture)
+    temperature = commands.add_parser("temperature", help="print the temperature now, or why there is none")
+    temperature.add_argument("--record", action="store_true", help="also store it in the history for the chart")
+    temperature.add_argument("--source", type=_source, default="schedule", help="recorded with it (default schedule)")
+    temperature.set_defaults(run=_temperature)
 
     keysheet = commands.add_parser("keysheet", help="the Enigma key sheet for API tokens")
     keysheet_commands = keysheet.add_subparsers(dest="keysheet_command", required=True, metavar="COMMAND")
