@@ -25,6 +25,11 @@ def auth(token, scheme="Enigma"):
     return {"Authorization": f"{scheme} {token}"}
 
 
+def spoiled(token):
+    """The token with its last letter changed, so it can never be the valid token itself."""
+    return token[:-1] + ("Q" if token[-1] != "Q" else "R")
+
+
 def assert_error(answer, status, *words):
     assert answer.status_int == status
     assert answer.content_type == "application/json"
@@ -146,7 +151,7 @@ def test_repeated_failures_from_one_address_are_slowed_down_but_not_others(app, 
     token = issue_token(app)
     attacker, owner = {"REMOTE_ADDR": "203.0.113.7"}, {"REMOTE_ADDR": "198.51.100.2"}
     for _ in range(app.failures.limit):
-        api.post("/api/v1/snapshots", headers=auth(token[:-1] + "Q"), extra_environ=attacker, status=401)
+        api.post("/api/v1/snapshots", headers=auth(spoiled(token)), extra_environ=attacker, status=401)
     slowed = api.post("/api/v1/snapshots", headers=auth(token), extra_environ=attacker, status=429)
     assert_error(slowed, 429)
     assert 0 < int(slowed.headers["Retry-After"]) <= app.failures.window
@@ -156,7 +161,7 @@ def test_repeated_failures_from_one_address_are_slowed_down_but_not_others(app, 
 def test_a_forwarded_for_header_does_not_dodge_the_limit(app, api):
     token = issue_token(app)
     for n in range(app.failures.limit):
-        api.post("/api/v1/snapshots", headers={**auth(token[:-1] + "Q"), "X-Forwarded-For": f"10.0.0.{n}"},
+        api.post("/api/v1/snapshots", headers={**auth(spoiled(token)), "X-Forwarded-For": f"10.0.0.{n}"},
                  status=401)
     api.post("/api/v1/snapshots", headers={**auth(token), "X-Forwarded-For": "10.9.9.9"}, status=429)
 
