@@ -31,7 +31,6 @@ PHOTO_CACHE = "public, max-age=31536000, immutable"
 PAGE_CACHE = "no-store"
 LEGACY_QUERY = "get image"  # D.O.G.'s "/?get+image=..." bookmarks
 GALLERY_PAGE = 24
-RANGE_WORDS = {"24h": "24 hours", "7d": "7 days", "30d": "30 days"}
 
 
 class Hambot:
@@ -47,7 +46,7 @@ class Hambot:
         secret = load_secret_key(settings)
         self.cookie = PhotoCookie(secret)
         self.history = History(self.store.database)
-        self.tokens = Tokens(self.store.database, KeySheet(settings.key_sheet_path), secret)
+        self.tokens = _token_book(self.store, settings, secret)
         self.failures = FailureLimit(self.store.database)
         self.thermometer = Thermometer(settings.temperature_sensor, settings.w1_devices_dir,
                                        settings.temperature_cache_seconds, settings.temperature_timeout)
@@ -71,7 +70,11 @@ def open_tokens(settings):
     """The token book alone, for the command line: no camera, no sensor, no web app."""
     store = Store(settings.data_dir)
     store.open()
-    return Tokens(store.database, KeySheet(settings.key_sheet_path), load_secret_key(settings))
+    return _token_book(store, settings, load_secret_key(settings))
+
+
+def _token_book(store, settings, secret):
+    return Tokens(store.database, KeySheet(settings.key_sheet_path), secret)
 
 
 def _routes(hambot):
@@ -183,7 +186,7 @@ def _routes(hambot):
         buckets = hambot.history.buckets(width, since, until)
         comfort = (settings.temperature_comfort_min, settings.temperature_comfort_max)
         svg = chart.chart_svg(buckets, since, until, shown, settings.temperature_unit, comfort,
-                              title=f"Temperature over the last {RANGE_WORDS[shown]}")
+                              title=f"Temperature over the last {chart.RANGE_WORDS[shown]}")
         return page.temperature_chart(shown, svg, chart.summarize(buckets), hambot.history.latest())
 
     @app.get("/static/<filename>")

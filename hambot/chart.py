@@ -5,11 +5,14 @@ import time
 from dataclasses import dataclass
 from html import escape
 
+from .thermometer import to_unit
+
 RANGES = {  # name: (seconds shown, bucket width, tick every, tick label format)
     "24h": (86400, 300, 3 * 3600, "%H:%M"),
     "7d": (7 * 86400, 1800, 86400, "%d %b"),
     "30d": (30 * 86400, 7200, 5 * 86400, "%d %b"),
 }
+RANGE_WORDS = {"24h": "24 hours", "7d": "7 days", "30d": "30 days"}
 SPARKLINE_WIDTH = 1800
 WIDTH, HEIGHT = 720, 260
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 28
@@ -21,10 +24,6 @@ class Summary:
     low: float
     high: float
     count: int
-
-
-def to_unit(celsius, unit):
-    return celsius * 9 / 5 + 32 if unit == "F" else celsius
 
 
 def segments(buckets):

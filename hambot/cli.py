@@ -47,7 +47,7 @@ def _capture(settings, args):
 def _temperature(settings, args):
     from .history import History
     from .store import Store
-    from .thermometer import Thermometer
+    from .thermometer import Thermometer, format_temperature
     thermometer = Thermometer(settings.temperature_sensor, settings.w1_devices_dir, 0, settings.temperature_timeout)
     reading = thermometer.wait(thermometer.start(), time.monotonic() + settings.temperature_timeout)
     if reading.celsius is None:
@@ -56,7 +56,7 @@ def _temperature(settings, args):
         store = Store(settings.data_dir)
         store.open()
         History(store.database).record(reading.celsius, args.source, reading.read_at)
-    shown = f"{reading.fahrenheit:.1f} °F" if settings.temperature_unit == "F" else f"{reading.celsius:.1f} °C"
+    shown = format_temperature(reading.celsius, settings.temperature_unit)
     print(f"{shown} from {reading.sensor_id}{' (recorded)' if args.record else ''}")
     return 0
 

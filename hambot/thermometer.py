@@ -17,6 +17,16 @@ from w1thermsensor import (  # noqa: E402  (must follow the variable above)
 NOT_CONFIGURED = "No temperature sensor is configured."
 
 
+def to_unit(celsius, unit):
+    """Celsius in the display unit, "C" or "F"."""
+    return celsius * 9 / 5 + 32 if unit == "F" else celsius
+
+
+def format_temperature(celsius, unit):
+    """A reading as people read it, such as "23.1 °C"; None when there is no reading."""
+    return None if celsius is None else f"{to_unit(celsius, unit):.1f} °{unit}"
+
+
 @dataclass(frozen=True)
 class Reading:
     celsius: float | None
@@ -26,7 +36,7 @@ class Reading:
 
     @property
     def fahrenheit(self):
-        return None if self.celsius is None else self.celsius * 9 / 5 + 32
+        return None if self.celsius is None else to_unit(self.celsius, "F")
 
 
 class Thermometer:

@@ -90,7 +90,9 @@ class Tokens:
         expires_at = int(now + lifetime)
         if not 0 < lifetime or expires_at >= 2**32:
             raise TokenError("That expiry is out of range.")
-        if name in (r.name for r in self.records() if r.state(now) == "active"):
+        active = self.database.connection().execute(
+            "SELECT 1 FROM tokens WHERE name = ? AND revoked_at IS NULL AND expires_at > ?", (name, now)).fetchone()
+        if active:
             raise TokenError(f"A token named {name} is already active; revoke it first or pick another name.")
         token_id = secrets.token_bytes(ID_BYTES)
         encoded = name.encode()

@@ -6,6 +6,8 @@ from pathlib import Path
 from bottle import template
 
 from . import __version__
+from .chart import RANGE_WORDS
+from .thermometer import format_temperature
 
 TEMPLATES = str(Path(__file__).with_name("templates"))
 STATIC_FILES = frozenset(p.name for p in Path(__file__).with_name("static").iterdir())
@@ -38,11 +40,7 @@ class Pages:
                         version=__version__, moment=moment, temperature=self.temperature, **values)
 
     def temperature(self, celsius):
-        if celsius is None:
-            return None
-        if self.settings.temperature_unit == "F":
-            return f"{celsius * 9 / 5 + 32:.1f} °F"
-        return f"{celsius:.1f} °C"
+        return format_temperature(celsius, self.settings.temperature_unit)
 
     def home(self, photo, latest, reading, sparkline):
         return self.render("home.tpl", photo=photo, latest=latest, reading=reading, sparkline=sparkline)
@@ -56,7 +54,7 @@ class Pages:
     def temperature_chart(self, shown, svg, summary, latest):
         comfort = (self.settings.temperature_comfort_min, self.settings.temperature_comfort_max)
         return self.render("chart.tpl", shown=shown, svg=svg, summary=summary, latest=latest,
-                           comfort=comfort, ranges=(("24h", "24 hours"), ("7d", "7 days"), ("30d", "30 days")))
+                           comfort=comfort, ranges=RANGE_WORDS.items())
 
     def pending(self):
         return self.render("pending.tpl", refresh=1)
