@@ -1,13 +1,17 @@
 # make run   - set everything up and start the server on HOST:PORT (default 127.0.0.1:8080)
 # make test  - set everything up and run the whole test suite
 # make bench - the benchmarks under bench/, printed as tables
+# make install - as root on the Pi: hambot in PREFIX/venv, the hambot user, /etc/hambot, systemd units, started
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test bench check-config system-packages clean
+PREFIX ?= /opt/hambot
+SYSTEM_PYTHON ?= /usr/bin/python3
+
+.PHONY: run test bench check-config system-packages clean install
 
 run: $(INSTALLED)
 	$(BIN)/hambot serve
@@ -41,6 +45,14 @@ system-packages:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  else echo "Please run: sudo apt-get install$$missing" >&2; exit 1; fi; \
 	fi
+
+# The service's own virtualenv, from the system's python3 (one under /root could not be run by the hambot user).
+install:
+	@if [ "$$(id -u)" != 0 ]; then echo "Please run: sudo make install" >&2; exit 1; fi
+	@$(SYSTEM_PYTHON) -c 'import ensurepip' 2>/dev/null || { apt-get update -qq && apt-get install -y -qq python3-venv; }
+	$(SYSTEM_PYTHON) -m venv $(PREFIX)/venv
+	$(PREFIX)/venv/bin/python -m pip install --quiet --disable-pip-version-check -c pip_requirements.txt .
+	$(PREFIX)/venv/bin/hambot install-service --prefix $(PREFIX)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -58,7 +58,8 @@ case $tool in
   imagesnap)
     command=(imagesnap -q -w 1 "$out") ;;
   test-pattern)
-    pattern="$here/hambot/testpattern.py"
+    pattern="$here/hambot/testpattern.py"  # in a checkout
+    [ -f "$pattern" ] || pattern="$here/testpattern.py"  # as hambot install-service lays it out
     [ -f "$pattern" ] || fail "no camera tool found, and $pattern is missing too"
     command=(python3 "$pattern" "$out") ;;
 esac

@@ -17,9 +17,16 @@ CAMERA_TIMEOUT = 15  # seconds the camera script may take before it is stopped
 DEAD_TIME = 10  # seconds after a photo during which a press shows that photo again
 MAX_PHOTO_MB = 20  # a camera image larger than this is refused
 
+# Retention: after every photo the oldest ones (never those marked to keep) go until all three hold.
+MAX_PHOTOS = 20000  # most photos kept; None for no limit by count
+MAX_STORAGE_MB = 4000  # most megabytes of photo files kept; None for no limit by size
+MIN_FREE_MB = 256  # free space to leave on the disk; below it, with nothing left to prune, captures are refused
+
 SITE_TITLE = "hambot"  # the name on every page, for example "Moolah's cam"
 
 SECRET_KEY = None  # signs cookies; None means generate one and keep it in DATA_DIR/secret_key
+SESSION_DAYS = 30  # how long a sign-in lasts when a viewer password is set (hambot set-password)
+TRUST_PROXY = False  # True only behind a reverse proxy (nginx): then X-Forwarded-For/-Proto are believed
 
 TEMPERATURE_SENSOR = "auto"  # "auto" (first sensor found), a sensor id such as 28-0316a2795aff, or "none"
 W1_DEVICES_DIR = "/sys/bus/w1/devices"  # where the 1-Wire sensors appear
@@ -33,3 +40,4 @@ TEMPERATURE_HISTORY_POINTS = 500  # most readings /api/v1/temperature/history re
 KEY_SHEET = None  # Enigma key sheet for API tokens; None means DATA_DIR/enigma_keysheet.txt
 
 LOG_LEVEL = "INFO"  # DEBUG, INFO, WARNING or ERROR
+LOG_FILE = None  # also write the log to this file, rotated at 1 MB with 5 old files kept; None for stderr only

@@ -49,7 +49,7 @@ def photo_record(photo):
     return {"id": photo.id, "taken_at": iso(photo.taken_at), "temperature_c": photo.temperature_c,
             "source": photo.source, "width": photo.width, "height": photo.height,
             "url": f"/photos/{photo.filename}", "thumbnail_url": f"/photos/{photo.id}/thumb.jpg",
-            "page_url": f"/photos/{photo.id}"}
+            "page_url": f"/photos/{photo.id}", "kept": photo.kept}
 
 
 def query(*allowed):
@@ -88,28 +88,34 @@ def time_param(values, name, default):
                             "such as 2026-11-21T08:00:00Z.") from None
 
 
+def require_token(hambot):
+    """The name of the request's valid token, or an APIError; failures count toward the address's limit."""
+    known = request.environ.get("hambot.token")
+    if known:
+        return known
+    address = request.environ.get("REMOTE_ADDR", "")  # X-Forwarded-For only counts with TRUST_PROXY
+    wait = hambot.failures.retry_after(address)
+    if wait:
+        raise APIError(429, f"Too many failed tokens from your address; try again in {wait} s.",
+                       Retry_After=str(wait))
+    scheme, _, token = request.environ.get("HTTP_AUTHORIZATION", "").strip().partition(" ")
+    if scheme.lower() not in AUTH_SCHEMES or not token.strip():
+        raise APIError(401, "This call needs a token: send the header Authorization: Enigma <token>.",
+                       WWW_Authenticate='Enigma realm="hambot"')
+    try:
+        name = hambot.tokens.verify(token.strip())
+    except TokenError as error:
+        hambot.failures.failed(address)
+        log.warning("refused a token from %s: %s", client_key(address), error)
+        raise APIError(401, str(error), WWW_Authenticate='Enigma realm="hambot", error="invalid_token"') from None
+    if request.content_length > MAX_BODY:
+        raise APIError(413, "This call takes no request body.")
+    request.environ["hambot.token"] = name
+    return name
+
+
 def add_api_routes(app, hambot):
     store, shutter, settings = hambot.store, hambot.shutter, hambot.settings
-
-    def require_token():
-        address = request.environ.get("REMOTE_ADDR", "")  # never X-Forwarded-For: it is the client's to forge
-        wait = hambot.failures.retry_after(address)
-        if wait:
-            raise APIError(429, f"Too many failed tokens from your address; try again in {wait} s.",
-                           Retry_After=str(wait))
-        scheme, _, token = request.environ.get("HTTP_AUTHORIZATION", "").strip().partition(" ")
-        if scheme.lower() not in AUTH_SCHEMES or not token.strip():
-            raise APIError(401, "This call needs a token: send the header Authorization: Enigma <token>.",
-                           WWW_Authenticate='Enigma realm="hambot"')
-        try:
-            name = hambot.tokens.verify(token.strip())
-        except TokenError as error:
-            hambot.failures.failed(address)
-            log.warning("refused a token from %s: %s", client_key(address), error)
-            raise APIError(401, str(error), WWW_Authenticate='Enigma realm="hambot", error="invalid_token"') from None
-        if request.content_length > MAX_BODY:
-            raise APIError(413, "This call takes no request body.")
-        return name
 
     def found(photo_id):
         photo = store.get(photo_id)
@@ -136,20 +142,37 @@ def add_api_routes(app, hambot):
     @app.delete(PREFIX + "/photos/<photo_id>")
     def delete_photo(photo_id):
         query()
-        name = require_token()
+        name = require_token(hambot)
         found(photo_id)
         if store.delete(photo_id) is None:
             raise APIError(404, "There is no photo with that id.")
         log.info("photo deleted id=%s token=%s", photo_id, name)
         return HTTPResponse(status=204)
 
+    @app.post(PREFIX + "/photos/<photo_id>/keep")
+    def keep_photo(photo_id):
+        return mark_kept(photo_id, True)
+
+    @app.delete(PREFIX + "/photos/<photo_id>/keep")
+    def unkeep_photo(photo_id):
+        return mark_kept(photo_id, False)
+
+    def mark_kept(photo_id, kept):
+        query()
+        name = require_token(hambot)
+        photo = store.set_kept(found(photo_id).id, kept)
+        if photo is None:
+            raise APIError(404, "There is no photo with that id.")
+        log.info("photo %s id=%s token=%s", "kept" if kept else "no longer kept", photo_id, name)
+        return reply(photo_record(photo))
+
     @app.post(PREFIX + "/snapshots")
     def take_snapshot():
         query()
-        name = require_token()
+        name = require_token(hambot)
         shot = shutter.press(f"api:{name}")
         if shot.error:
-            raise APIError(503, shot.error)
+            raise APIError(shot.status, shot.error)
         if shot.photo is None:
             raise APIError(503, "The camera is busy with other requests; try again in a few seconds.",
                            Retry_After=str(math.ceil(settings.camera_timeout)))

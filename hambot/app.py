@@ -4,22 +4,26 @@ import logging
 import os
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import bottle
 from bottle import HTTPError, HTTPResponse, request, response
 
 from . import chart, views
 from .api import PREFIX as API_PREFIX
-from .api import add_api_routes, error_body
+from .api import APIError, add_api_routes, error_body, iso, reply, require_token
 from .camera import Camera
 from .cookies import COOKIE_NAME, MAX_AGE, PhotoCookie
+from .health import camera_trouble, health_report
 from .history import History
 from .keysheet import KeySheet
-from .ratelimit import FailureLimit
+from .ratelimit import FailureLimit, client_key
+from .retention import Retention
 from .secret_key import load_secret_key
-from .security import is_same_origin, with_security_headers
+from .security import behind_proxy, is_same_origin, with_security_headers
 from .settings import ConfigError
 from .shutter import Shutter
+from .signin import SESSION_COOKIE, SessionCookie, ViewerPassword
 from .store import Store, is_valid_id
 from .thermometer import Thermometer
 from .tokens import Tokens
@@ -31,6 +35,7 @@ PHOTO_CACHE = "public, max-age=31536000, immutable"
 PAGE_CACHE = "no-store"
 LEGACY_QUERY = "get image"  # D.O.G.'s "/?get+image=..." bookmarks
 GALLERY_PAGE = 24
+OPEN_PATHS = frozenset({"/login", "/healthz", "/favicon.ico"})  # reachable without signing in
 
 
 class Hambot:
@@ -47,16 +52,22 @@ class Hambot:
         self.cookie = PhotoCookie(secret)
         self.history = History(self.store.database)
         self.tokens = _token_book(self.store, settings, secret)
-        self.failures = FailureLimit(self.store.database)
+        self.failures = FailureLimit(self.store.database, "token")
+        self.login_failures = FailureLimit(self.store.database, "login")
+        self.password = ViewerPassword(self.store.database)
+        self.session = SessionCookie(secret, settings.session_days * 86400)
+        self.retention = Retention.from_settings(self.store, settings)
         self.thermometer = Thermometer(settings.temperature_sensor, settings.w1_devices_dir,
                                        settings.temperature_cache_seconds, settings.temperature_timeout)
         camera = Camera(settings.camera_script, settings.camera_timeout, settings.max_photo_bytes)
-        self.shutter = Shutter(self.store, camera, self.thermometer, settings.dead_time,
+        self.shutter = Shutter(self.store, camera, self.thermometer, self.retention, settings.dead_time,
                                max_waiters=settings.threads - 1)
         self.shutter.recover()
         self.store.close()  # gunicorn forks workers from this process; each opens its own
         self.bottle = _routes(self)
         self.wsgi = with_security_headers(self.bottle)
+        if settings.trust_proxy:
+            self.wsgi = behind_proxy(self.wsgi)
 
     def __call__(self, environ, start_response):
         return self.wsgi(environ, start_response)
@@ -92,7 +103,7 @@ def _routes(hambot):
     def answer(shot, *, legacy=False):
         """Turn a press's outcome into the page the visitor lands on."""
         if shot.error:
-            return _page_response(503, page.capture_failed(shot.error))
+            return _page_response(shot.status, page.capture_failed(shot.error))
         if shot.photo is None:
             return see_other(f"/snapshots/pending?after={shot.wait_after}&since={int(time.time())}")
         remember(shot.photo)
@@ -108,7 +119,7 @@ def _routes(hambot):
             return answer(shutter.press("legacy"), legacy=True)
         photo = visitor_photo()
         latest = None if photo else store.latest()  # offered to visitors with no photo of their own
-        return page.home(photo, latest, hambot.thermometer.current(), sparkline())
+        return page.home(photo, latest, hambot.thermometer.current(), sparkline(), camera_trouble(store))
 
     def sparkline():
         until = time.time()
@@ -189,6 +200,66 @@ def _routes(hambot):
                               title=f"Temperature over the last {chart.RANGE_WORDS[shown]}")
         return page.temperature_chart(shown, svg, chart.summarize(buckets), hambot.history.latest())
 
+    @app.get("/healthz")
+    def healthz():
+        status, body = health_report(hambot, iso)
+        return reply(body, status)
+
+    @app.hook("before_request")
+    def require_sign_in():
+        """With a viewer password set, everything but OPEN_PATHS needs the session cookie or a token."""
+        path = request.path
+        if path in OPEN_PATHS or path.startswith("/static/"):
+            return
+        generation = hambot.password.generation()
+        if generation is None:
+            return
+        if hambot.session.verify(request.get_cookie(SESSION_COOKIE), generation):
+            request.environ["hambot.signed_in"] = True
+            return
+        if request.environ.get("HTTP_AUTHORIZATION"):
+            require_token(hambot)
+            return
+        if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
+            raise APIError(401, "Sign in on the web page or send a token: Authorization: Enigma <token>.",
+                           WWW_Authenticate='Enigma realm="hambot"')
+        target = request.fullpath + (f"?{request.query_string}" if request.query_string else "")
+        raise see_other("/login?next=" + quote(target if request.method in ("GET", "HEAD") else "/", safe=""))
+
+    @app.get("/login")
+    def login_form():
+        response.set_header("Cache-Control", PAGE_CACHE)
+        if not hambot.password.is_set():
+            return see_other("/")
+        return page.login(_local_target(request.query.get("next")))
+
+    @app.post("/login")
+    def login():
+        if not is_same_origin(request.environ):
+            abort(403, "This form can only be sent from hambot's own page.")
+        target = _local_target(request.forms.get("next"))
+        address = request.environ.get("REMOTE_ADDR", "")
+        wait = hambot.login_failures.retry_after(address)
+        if wait:
+            return _page_response(429, page.login(target, f"Too many wrong passwords; try again in {wait} s."),
+                                  Retry_After=str(wait))
+        if not hambot.password.check(request.forms.getunicode("password") or ""):
+            hambot.login_failures.failed(address)
+            log.warning("refused a sign-in from %s: wrong password", client_key(address))
+            return _page_response(401, page.login(target, "That password is not right."))
+        log.info("signed in from %s", client_key(address))
+        response.set_cookie(SESSION_COOKIE, hambot.session.sign(hambot.password.generation()),
+                            max_age=int(hambot.session.lifetime), path="/", httponly=True, samesite="lax",
+                            secure=request.environ["wsgi.url_scheme"] == "https")
+        return see_other(target)
+
+    @app.post("/logout")
+    def logout():
+        if not is_same_origin(request.environ):
+            abort(403, "This form can only be sent from hambot's own page.")
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return see_other("/login")
+
     @app.get("/static/<filename>")
     def static(filename):
         if filename not in views.STATIC_FILES:
@@ -210,7 +281,7 @@ def _routes(hambot):
                 error.status_code, views.STATUS_SENTENCES[500]))
         return page.error(error.status_code, sentence)
 
-    for status in (400, 403, 404, 405, 413, 500, 503):
+    for status in (400, 401, 403, 404, 405, 413, 429, 500, 503, 507):
         app.error(status)(error_page)
     return app
 
@@ -230,12 +301,22 @@ def see_other(location):
     return redirect
 
 
-def _page_response(status, body):
+def _page_response(status, body, **headers):
     result = response.copy(cls=HTTPResponse)
     result.status = status
     result.body = body
     result.set_header("Cache-Control", PAGE_CACHE)
+    for name, value in headers.items():
+        result.set_header(name.replace("_", "-"), value)
     return result
+
+
+def _local_target(target):
+    """Where to go after signing in: a path on this site, never another host."""
+    if (not target or not target.startswith("/") or target.startswith(("//", "/\\")) or len(target) > 2000
+            or not target.isascii() or not target.isprintable() or " " in target):
+        return "/"
+    return target
 
 
 def _int_param(name):

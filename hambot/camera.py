@@ -41,18 +41,21 @@ class Camera:
         self.timeout = timeout
         self.max_bytes = max_bytes
 
-    def capture(self, path):
-        """Run `script path`; return the checked image or raise CameraError, leaving no file."""
+    def capture(self, path, on_start=None):
+        """Run `script path`; return the checked image or raise CameraError, leaving no file.
+
+        on_start(pid) is called once the script runs; its pid is also its process group.
+        """
         started = time.monotonic()
         try:
-            self._run(path)
+            self._run(path, on_start)
             image = self._check(path, time.monotonic() - started)
         except BaseException:
             Path(path).unlink(missing_ok=True)
             raise
         return image
 
-    def _run(self, path):
+    def _run(self, path, on_start):
         env = {k: v for k, v in os.environ.items() if k not in HIDDEN_FROM_SCRIPT}
         with tempfile.TemporaryFile() as output:  # a file, so megabytes of chatter cost no memory
             try:
@@ -62,6 +65,8 @@ class Camera:
             except OSError as error:
                 raise CameraError(f"The camera script could not be started: {error.strerror}.") from None
             try:
+                if on_start:
+                    on_start(process.pid)
                 status = self._wait(process)
             finally:
                 _signal_group(process.pid, signal.SIGKILL)  # children it left behind

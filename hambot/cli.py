@@ -1,15 +1,18 @@
 """The `hambot` command."""
 
 import argparse
-import logging
+import getpass
 import re
 import sys
 import time
 from pathlib import Path
 
 from . import __version__
+from .install import InstallError
 from .keysheet import KeySheetError
+from .logs import setup_logging
 from .settings import ConfigError, load_settings
+from .signin import PasswordError
 from .tokens import TokenError
 
 
@@ -58,6 +61,75 @@ def _temperature(settings, args):
         History(store.database).record(reading.celsius, args.source, reading.read_at)
     shown = format_temperature(reading.celsius, settings.temperature_unit)
     print(f"{shown} from {reading.sensor_id}{' (recorded)' if args.record else ''}")
+    return 0
+
+
+def _store(settings):
+    from .store import Store
+    store = Store(settings.data_dir)
+    store.open()
+    return store
+
+
+def _prune(settings, args):
+    from .retention import Retention
+    store = _store(settings)
+    retention = Retention.from_settings(store, settings)
+    removed = retention.prune()
+    for photo in removed:
+        print(f"removed {photo.id} taken {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(photo.taken_at))}")
+    count, size = store.totals()
+    print(f"Removed {len(removed)} photo(s); {count} remain ({size / 1048576:.1f} MB), "
+          f"{retention.free_bytes() / 1048576:.0f} MB free on the disk.")
+    return 0
+
+
+def _keep(settings, args):
+    photo = _store(settings).set_kept(args.id, not args.undo)
+    if photo is None:
+        raise UsageError(f"There is no photo with the id {args.id}.")
+    print(f"{photo.id} is {'kept: retention never removes it' if photo.kept else 'no longer kept'}.")
+    return 0
+
+
+def _set_password(settings, args):
+    from .signin import ViewerPassword
+    password = ViewerPassword(_store(settings).database)
+    if args.remove:
+        removed = password.remove()
+        print("The viewer password is removed; anyone who can reach hambot may look." if removed
+              else "There was no viewer password.")
+        return 0
+    if sys.stdin.isatty():
+        first = getpass.getpass("New viewer password: ")
+        if getpass.getpass("The same again: ") != first:
+            raise UsageError("The two passwords differ; nothing was changed.")
+    else:
+        first = sys.stdin.readline().rstrip("\r\n")
+    password.set(first)
+    print("The viewer password is set; everyone signed in before must sign in again.")
+    return 0
+
+
+def _doctor(settings, args):
+    from .doctor import run_checks
+    failed = 0
+    for check in run_checks():
+        print(f"{'✓' if check.ok else '✗'} {check.text}", flush=True)
+        if not check.ok:
+            failed += 1
+            print(f"    fix: {check.fix}", flush=True)
+    print("All checks passed." if not failed else f"{failed} check(s) failed.")
+    return 0 if not failed else 1
+
+
+def _install_service(settings, args):
+    from .install import Installer, Layout
+    prefix = Path(args.prefix).absolute()
+    layout = Layout(prefix=prefix, venv=Path(args.venv).absolute() if args.venv else prefix / "venv",
+                    data_dir=Path(args.data_dir).absolute(), config_dir=Path(args.config_dir).absolute(),
+                    unit_dir=Path(args.unit_dir).absolute(), bin_dir=Path(args.bin_dir).absolute(), user=args.user)
+    Installer(layout).install(start=not args.no_start)
     return 0
 
 
@@ -155,21 +227,46 @@ def parser():
     revoke = token_commands.add_parser("revoke", help="make the named token fail at once")
     revoke.add_argument("name")
     revoke.set_defaults(run=_token_revoke)
+
+    commands.add_parser("prune", help="apply MAX_PHOTOS, MAX_STORAGE_MB and MIN_FREE_MB now and list what "
+                        "was removed").set_defaults(run=_prune)
+    keep = commands.add_parser("keep", help="mark a photo so retention never removes it")
+    keep.add_argument("id", help="the photo's id, as in its address /photos/<id>")
+    keep.add_argument("--undo", action="store_true", help="stop keeping it")
+    keep.set_defaults(run=_keep)
+    password = commands.add_parser("set-password", help="require a password to view (read from standard "
+                                   "input when that is not a terminal)")
+    password.add_argument("--remove", action="store_true", help="remove the password: anyone may view again")
+    password.set_defaults(run=_set_password)
+    commands.add_parser("doctor", help="check the config, camera, sensor, disk, index and permissions; "
+                        "say how to fix what fails").set_defaults(run=_doctor, settings=False)
+
+    install = commands.add_parser("install-service", help="as root on the Pi: create the hambot user and "
+                                  "folders, write the systemd units and start them (make install runs this)")
+    install.add_argument("--user", default="hambot", help="the account the service runs as (default hambot)")
+    install.add_argument("--prefix", default="/opt/hambot", help="where the camera script goes (default /opt/hambot)")
+    install.add_argument("--venv", help="the virtualenv with hambot in it (default PREFIX/venv)")
+    install.add_argument("--data-dir", default="/var/lib/hambot", help="photos and index (default /var/lib/hambot)")
+    install.add_argument("--config-dir", default="/etc/hambot", help="config.py goes here (default /etc/hambot)")
+    install.add_argument("--unit-dir", default="/etc/systemd/system", help="systemd units (default /etc/systemd/system)")
+    install.add_argument("--bin-dir", default="/usr/local/bin", help="the hambot command (default /usr/local/bin)")
+    install.add_argument("--no-start", action="store_true", help="write everything but do not enable or start")
+    install.set_defaults(run=_install_service, settings=False)
     return top
 
 
 def main(argv=None):
     args = parser().parse_args(argv)
     try:
-        settings = load_settings()
-        logging.basicConfig(level=settings.log_level, stream=sys.stderr,
-                            format="[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s",
-                            datefmt="%Y-%m-%d %H:%M:%S %z")  # as gunicorn's own lines
+        settings = None
+        if getattr(args, "settings", True):
+            settings = load_settings()
+            setup_logging(settings)
         return args.run(settings, args)
     except ConfigError as error:
         print(f"hambot: {error}", file=sys.stderr)
         return 2
-    except (UsageError, KeySheetError, TokenError) as error:
+    except (UsageError, KeySheetError, TokenError, PasswordError, InstallError) as error:
         print(f"hambot: {error}", file=sys.stderr)
         return 1
     except OSError as error:

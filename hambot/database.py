@@ -67,7 +67,40 @@ MIGRATIONS = (
         FROM readings, (SELECT 300 AS width UNION ALL SELECT 1800 UNION ALL SELECT 7200) AS w
         GROUP BY 1, 2;
     """,
+    """
+    ALTER TABLE photos ADD COLUMN kept INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX photos_unkept ON photos (seq) WHERE kept = 0;
+    ALTER TABLE captures ADD COLUMN status INTEGER;
+    CREATE INDEX captures_ok ON captures (seq) WHERE photo_id IS NOT NULL;
+    CREATE TABLE photo_totals (
+        one INTEGER PRIMARY KEY CHECK (one = 1),
+        count INTEGER NOT NULL,
+        bytes INTEGER NOT NULL
+    );
+    INSERT INTO photo_totals SELECT 1, count(*), coalesce(sum(size), 0) FROM photos;
+    CREATE TRIGGER photo_added AFTER INSERT ON photos BEGIN
+        UPDATE photo_totals SET count = count + 1, bytes = bytes + NEW.size;
+    END;
+    CREATE TRIGGER photo_removed AFTER DELETE ON photos BEGIN
+        UPDATE photo_totals SET count = count - 1, bytes = bytes - OLD.size;
+    END;
+    CREATE TABLE site (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
 )
+
+
+def _statements(script):
+    """The script's statements one by one; a trigger's body keeps its inner semicolons."""
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                yield pending
+            pending = ""
 
 
 class Database:
@@ -83,7 +116,7 @@ class Database:
         with self.transaction() as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-                for statement in filter(str.strip, script.split(";")):
+                for statement in _statements(script):
                     db.execute(statement)
                 db.execute(f"PRAGMA user_version = {number}")
 

@@ -55,7 +55,7 @@ SCHEMAS = {
     "Photo": {
         "type": "object", "additionalProperties": False,
         "required": ["id", "taken_at", "temperature_c", "source", "width", "height", "url", "thumbnail_url",
-                     "page_url"],
+                     "page_url", "kept"],
         "properties": {
             "id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{12}$"},
             "taken_at": {"type": "string", "format": "date-time", "description": "UTC"},
@@ -66,6 +66,7 @@ SCHEMAS = {
             "url": {"type": "string", "description": "the image itself"},
             "thumbnail_url": {"type": "string", "description": "a JPEG about 320 px wide"},
             "page_url": {"type": "string", "description": "the photo's web page"},
+            "kept": {"type": "boolean", "description": "true when retention never removes it"},
         },
     },
     "PhotoList": {
@@ -90,6 +91,28 @@ SCHEMAS = {
                 "properties": {"taken_at": {"type": "string", "format": "date-time"},
                                "celsius": {"type": "number"},
                                "source": {"type": "string", "description": "photo or schedule"}}}},
+        },
+    },
+    "Health": {
+        "type": "object", "additionalProperties": False,
+        "required": ["status", "problems", "version", "photos", "photo_bytes", "free_bytes", "last_capture",
+                     "temperature"],
+        "properties": {
+            "status": {"enum": ["ok", "failing"]},
+            "problems": {"type": "array", "items": {"type": "string"}, "description": "one sentence each"},
+            "version": {"type": "string"},
+            "photos": {"type": "integer", "minimum": 0},
+            "photo_bytes": {"type": "integer", "minimum": 0},
+            "free_bytes": {"type": "integer", "minimum": 0},
+            "last_capture": {"oneOf": [{"type": "null"}, {
+                "type": "object", "additionalProperties": False, "required": ["at", "ok", "error", "source"],
+                "properties": {"at": {"type": "string", "format": "date-time"}, "ok": {"type": "boolean"},
+                               "error": {"type": ["string", "null"]}, "source": {"type": "string"}}}]},
+            "temperature": {
+                "type": "object", "additionalProperties": False, "required": ["celsius", "read_at", "error"],
+                "properties": {"celsius": {"type": ["number", "null"]},
+                               "read_at": {"type": ["string", "null"], "format": "date-time"},
+                               "error": {"type": ["string", "null"]}}},
         },
     },
 }
@@ -129,7 +152,17 @@ def _api_paths():
                 "201": _json("a new photo", _ref("Snapshot"), Location=("string", "the new photo's record")),
                 "200": _json("the dead time gave back the latest photo", _ref("Snapshot")),
                 "400": BAD_REQUEST, **TOKEN_ERRORS,
-                "503": _error("the camera failed or is busy", **{"Retry-After": ("integer", "sent when the camera is busy", "optional")})}}},
+                "503": _error("the camera failed or is busy", **{"Retry-After": ("integer", "sent when the camera is busy", "optional")}),
+                "507": _error("the disk is below MIN_FREE_MB and nothing more can be pruned; the camera did not run")}}},
+        "/api/v1/photos/{photo_id}/keep": {
+            "parameters": [PHOTO_ID],
+            "post": {"summary": "Keep a photo: retention never removes it", "operationId": "keepPhoto",
+                     "security": token,
+                     "responses": {"200": _json("the photo, now kept", _ref("Photo")), "400": BAD_REQUEST,
+                                   "404": NOT_FOUND, **TOKEN_ERRORS}},
+            "delete": {"summary": "Stop keeping a photo", "operationId": "unkeepPhoto", "security": token,
+                       "responses": {"200": _json("the photo, no longer kept", _ref("Photo")), "400": BAD_REQUEST,
+                                     "404": NOT_FOUND, **TOKEN_ERRORS}}},
         "/api/v1/temperature": {"get": {
             "summary": "The temperature now", "operationId": "getTemperature",
             "responses": {"200": _json("a reading", _ref("Temperature")), "400": BAD_REQUEST,
@@ -169,6 +202,18 @@ def _page_paths():
         "/temperature": {"get": {"summary": "The temperature chart", "responses": page}},
         "/static/{filename}": {"get": {"summary": "Style sheet, script and icons", "responses": file}},
         "/favicon.ico": {"get": {"summary": "The icon", "responses": file}},
+        "/healthz": {"get": {"summary": "Health for monitors; open even with a viewer password", "responses": {
+            "200": _json("healthy", _ref("Health")),
+            "503": _json("the camera's last captures all failed, or the disk is low", _ref("Health"))}}},
+        "/login": {
+            "get": {"summary": "The sign-in page (with a viewer password set)",
+                    "responses": {"200": _html("the form"), "303": _redirect("no password is set: home")}},
+            "post": {"summary": "Sign in with the form field password", "responses": {
+                "303": _redirect("signed in: back where the visitor was going"),
+                "401": _html("wrong password"), "403": _html("posted from another site"),
+                "429": _html("too many wrong passwords from this address")}}},
+        "/logout": {"post": {"summary": "Sign out", "responses": {"303": _redirect("the sign-in page"),
+                                                                  "403": _html("posted from another site")}}},
     }
 
 

@@ -21,16 +21,20 @@ def client_key(address):
 class FailureLimit:
     """Counts failures per address in the index database, so every worker shares one count."""
 
-    def __init__(self, database, limit=10, window=300):
+    def __init__(self, database, scope, limit=10, window=300):
         self.database = database
+        self.scope = scope  # tokens and sign-ins are counted apart
         self.limit = limit
         self.window = window
+
+    def _key(self, address):
+        return f"{self.scope} {client_key(address)}"
 
     def retry_after(self, address, now=None):
         """Whole seconds this address must wait before trying again, or 0."""
         now = time.time() if now is None else now
         row = self.database.connection().execute(
-            "SELECT window_start, failures FROM auth_failures WHERE address = ?", (client_key(address),)).fetchone()
+            "SELECT window_start, failures FROM auth_failures WHERE address = ?", (self._key(address),)).fetchone()
         if row is None or row[1] < self.limit or now - row[0] >= self.window:
             return 0
         return max(1, math.ceil(self.window - (now - row[0])))
@@ -41,4 +45,4 @@ class FailureLimit:
             db.execute("DELETE FROM auth_failures WHERE window_start < ?", (now - self.window,))
             db.execute("INSERT INTO auth_failures (address, window_start, failures) VALUES (?, ?, 1)"
                        " ON CONFLICT (address) DO UPDATE SET failures = failures + 1",
-                       (client_key(address), now))
+                       (self._key(address), now))

@@ -36,3 +36,19 @@ def is_same_origin(environ):
         return bool(host) and urlsplit(origin).netloc.lower() == host.lower()
     except ValueError:
         return False
+
+
+def behind_proxy(app):
+    """With TRUST_PROXY: the client's address and scheme as the proxy in front reports them.
+
+    The last X-Forwarded-For entry is the one the proxy itself appended; earlier ones are the client's to forge.
+    """
+    def wrapped(environ, start_response):
+        forwarded_for = environ.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+        if forwarded_for:
+            environ["REMOTE_ADDR"] = forwarded_for
+        scheme = environ.get("HTTP_X_FORWARDED_PROTO", "").strip().lower()
+        if scheme in ("http", "https"):
+            environ["wsgi.url_scheme"] = scheme
+        return app(environ, start_response)
+    return wrapped

@@ -6,8 +6,11 @@ import os
 from gunicorn.app.base import BaseApplication
 
 from .app import create_app
+from .logs import setup_logging
+from .settings import ConfigError, load_settings
 
 log = logging.getLogger(__name__)
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def gunicorn_options(settings):
@@ -47,8 +50,29 @@ class HambotServer(BaseApplication):
     def load(self):
         return self.app
 
+    def reload(self):
+        """On SIGHUP (systemctl reload): read the settings again; gunicorn then replaces the workers gracefully."""
+        try:
+            settings = load_settings()
+            app = create_app(settings)
+        except ConfigError as error:
+            log.error("reload: kept the running settings, as the new ones are wrong: %s", error)
+        else:
+            setup_logging(settings)
+            self.settings, self.app, self.callable = settings, app, None
+            log.info("reload: settings read again; new workers start with them")
+            warn_if_open(settings, app)
+        super().reload()
+
+
+def warn_if_open(settings, app):
+    if settings.host not in LOOPBACK and not app.password.is_set():
+        log.warning("listening on %s with no viewer password: anyone who can reach it can see the photos and "
+                    "press the button (set one with: hambot set-password)", settings.host)
+    app.store.close()  # the master forks workers next; it hands them no open database
+
 
 def serve(settings):
-    if settings.host not in ("127.0.0.1", "localhost", "::1"):
-        log.warning("listening on %s: anyone who can reach this address can see the photos", settings.host)
-    HambotServer(settings).run()
+    server = HambotServer(settings)
+    warn_if_open(settings, server.app)
+    server.run()

@@ -94,6 +94,15 @@ def _optional(parse):
     return parse_optional
 
 
+def _boolean(name, value):
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "on", "1"):
+        return True
+    if text in ("false", "no", "off", "0"):
+        return False
+    raise ConfigError(f"{name} must be True or False, got {value!r}.")
+
+
 def _setting(parse):
     return field(metadata={"parse": parse})
 
@@ -111,7 +120,12 @@ class Settings:
     camera_timeout: float = _setting(_decimal(0.1, 600))
     dead_time: float = _setting(_decimal(0, 86400))
     max_photo_mb: float = _setting(_decimal(0.01, 1024, " MB"))
+    max_photos: int = _setting(_optional(_integer(1, math.inf)))
+    max_storage_mb: float = _setting(_optional(_decimal(1, math.inf, " MB")))
+    min_free_mb: float = _setting(_decimal(0, math.inf, " MB"))
     secret_key: str = _setting(_secret_key)
+    session_days: float = _setting(_decimal(0.01, 3650, " days"))
+    trust_proxy: bool = _setting(_boolean)
     site_title: str = _setting(_text)
     temperature_sensor: str = _setting(_sensor)
     w1_devices_dir: Path = _setting(_directory)
@@ -123,10 +137,19 @@ class Settings:
     temperature_history_points: int = _setting(_integer(10, 10000))
     key_sheet: Path = _setting(_optional(_directory))
     log_level: str = _setting(_choice(*LOG_LEVELS))
+    log_file: Path = _setting(_optional(_directory))
 
     @property
     def key_sheet_path(self):
         return self.key_sheet or self.data_dir / "enigma_keysheet.txt"
+
+    @property
+    def min_free_bytes(self):
+        return int(self.min_free_mb * 1024 * 1024)
+
+    @property
+    def max_storage_bytes(self):
+        return None if self.max_storage_mb is None else int(self.max_storage_mb * 1024 * 1024)
 
     @property
     def max_photo_bytes(self):

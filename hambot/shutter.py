@@ -7,6 +7,7 @@ across gunicorn workers and the command line, not just threads.
 import fcntl
 import logging
 import os
+import signal
 import sqlite3
 import threading
 import time
@@ -25,16 +26,19 @@ class Shot:
     photo: object = None
     reused: bool = False
     error: str | None = None
+    status: int = 503  # with an error: 503 the camera failed, 507 there is no room for a photo
     wait_after: int | None = None  # the press joins the first capture logged after this number
 
 
 class Shutter:
-    def __init__(self, store, camera, thermometer, dead_time, max_waiters):
+    def __init__(self, store, camera, thermometer, retention, dead_time, max_waiters):
         self.store = store
         self.camera = camera
         self.thermometer = thermometer
+        self.retention = retention
         self.dead_time = dead_time
-        self.lock_path = store.data_dir / "camera.lock"
+        self.lock_path = camera_lock_path(store)
+        self.pid_path = store.data_dir / "camera.pid"  # the running camera script, for after a crash
         self._waiters = threading.BoundedSemaphore(max(1, max_waiters))
 
     def press(self, source):
@@ -66,16 +70,28 @@ class Shutter:
         return None
 
     def recover(self):
-        """Remove temporary files of captures cut off by a crash, unless a capture is running now."""
+        """Clean up after captures cut off by a crash, unless a capture is running now."""
         with self._camera_lock(blocking=False) as locked:
             if locked:
-                removed = self.store.clear_temp()
-                if removed:
-                    log.warning("removed %d unfinished capture file(s) left by an earlier crash", removed)
+                self._clear_leftovers()
+
+    def _clear_leftovers(self):
+        """Stop a camera script orphaned by a killed server and remove unfinished files; needs the lock."""
+        try:
+            pid = int(self.pid_path.read_text())
+        except (FileNotFoundError, ValueError):
+            pid = None
+        if pid and _is_camera_group(pid, self.camera.script):
+            log.warning("stopped the camera script (pid %d) left running by an earlier crash", pid)
+            os.killpg(pid, signal.SIGKILL)
+        self.pid_path.unlink(missing_ok=True)
+        removed = self.store.clear_temp()
+        if removed:
+            log.warning("removed %d unfinished capture file(s) left by an earlier crash", removed)
 
     def _shot_of(self, capture):
         if capture.photo_id is None:
-            return Shot(error=capture.error)
+            return Shot(error=capture.error, status=capture.status or 503)
         photo = self.store.get(capture.photo_id)
         if photo is None:
             return Shot(error="That photo was deleted a moment after it was taken; please press again.")
@@ -83,43 +99,82 @@ class Shutter:
 
     def _take(self, source):
         started_wall, started = time.time(), time.monotonic()
+        self._clear_leftovers()
+        refusal = self.retention.room_for_a_photo()
+        if refusal:
+            self._log_failure(started_wall, source, refusal, 507)
+            log.error("capture refused source=%s error=%s", source, refusal)
+            return Shot(error=refusal, status=507)
         reading = self.thermometer.start()  # the sensor converts while the camera works
         path = self.store.temp_path(".jpg")
         try:
-            image = self.camera.capture(path)
+            image = self.camera.capture(path, on_start=self._started)
             temperature = self.thermometer.wait(reading, started + self.thermometer.timeout)
             photo = self.store.add(image, reading=temperature, source=source, started_at=started_wall)
         except (CameraError, OSError, sqlite3.Error) as error:
             sentence = str(error) if isinstance(error, CameraError) else _storage_sentence(error)
-            self._log_failure(started_wall, source, sentence)
+            self._log_failure(started_wall, source, sentence, 503)
             log.error("capture failed source=%s seconds=%.2f error=%s",
                       source, time.monotonic() - started, sentence)
             return Shot(error=sentence)
         finally:
             path.unlink(missing_ok=True)
+            self.pid_path.unlink(missing_ok=True)
         log.info("capture stored id=%s source=%s camera_seconds=%.2f size=%d temperature=%s",
                  photo.id, source, image.seconds, photo.size,
                  "none" if photo.temperature_c is None else f"{photo.temperature_c:.1f}C")
+        self._prune()
         return Shot(photo)
 
-    def _log_failure(self, started_at, source, sentence):
+    def _started(self, pid):
+        self.pid_path.write_text(f"{pid}\n")
+
+    def _prune(self):
         try:
-            self.store.record_failure(started_at=started_at, source=source, error=sentence)
+            removed = self.retention.prune()
+        except (OSError, sqlite3.Error) as error:  # the photo is stored; the next capture prunes again
+            log.error("retention failed: %s", error)
+            return
+        for photo in removed:
+            log.info("retention removed id=%s taken_at=%s", photo.id,
+                     time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(photo.taken_at)))
+
+    def _log_failure(self, started_at, source, sentence, status):
+        try:
+            self.store.record_failure(started_at=started_at, source=source, error=sentence, status=status)
         except sqlite3.Error as error:  # the index itself is failing; the log line still tells
             log.error("could not record the failed capture: %s", error)
 
-    @contextmanager
     def _camera_lock(self, blocking=True):
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        return camera_lock(self.lock_path, blocking)
+
+
+def camera_lock_path(store):
+    return store.data_dir / "camera.lock"
+
+
+@contextmanager
+def camera_lock(path, blocking=True):
+    """Yields True holding the lock every camera run takes, or False if blocking is off and it is taken."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
         try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
-            except BlockingIOError:
-                yield False
-                return
-            yield True
-        finally:
-            os.close(fd)  # closing releases the lock
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _is_camera_group(pid, script):
+    """True if pid still leads a process group running the camera script (not a recycled pid)."""
+    try:
+        arguments = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
+        return os.getpgid(pid) == pid and os.fsencode(script) in arguments
+    except OSError:
+        return False
 
 
 def _storage_sentence(error):

@@ -38,6 +38,7 @@ class Photo:
     width: int
     height: int
     content_type: str
+    kept: bool = False
 
     @property
     def extension(self):
@@ -58,10 +59,13 @@ class Capture:
     source: str
     photo_id: str | None
     error: str | None
+    status: int | None = None  # for a failure: 503 the camera failed, 507 no room to store a photo
 
 
-PHOTO_COLUMNS = "id, taken_at, temperature_c, temperature_note, source, size, width, height, content_type"
-CAPTURE_COLUMNS = "seq, started_at, finished_at, source, photo_id, error"
+PHOTO_COLUMNS = "id, taken_at, temperature_c, temperature_note, source, size, width, height, content_type, kept"
+CAPTURE_COLUMNS = "seq, started_at, finished_at, source, photo_id, error, status"
+PLACEHOLDERS = ",".join("?" * len(PHOTO_COLUMNS.split(",")))
+THUMB_WORK_GRACE = 60  # seconds a lazily made thumbnail may sit in tmp/ before it counts as a leftover
 
 
 class Store:
@@ -87,14 +91,23 @@ class Store:
     def close(self):
         self.database.close()
 
-    def temp_path(self, suffix):
-        return self.temp_dir / f"capture-{secrets.token_hex(8)}{suffix}"
+    def temp_path(self, suffix, kind="capture"):
+        return self.temp_dir / f"{kind}-{secrets.token_hex(8)}{suffix}"
 
     def clear_temp(self):
-        """Remove what an interrupted capture left; call only while holding the camera lock."""
+        """Remove what interrupted captures left; call only while holding the camera lock.
+
+        Thumbnails made on request (without the lock) are spared while they may still be in the works.
+        """
         removed = 0
+        now = time.time()
         for leftover in self.temp_dir.iterdir():
-            leftover.unlink(missing_ok=True)
+            try:
+                if leftover.name.startswith("thumb-") and now - leftover.stat().st_mtime < THUMB_WORK_GRACE:
+                    continue
+                leftover.unlink()
+            except FileNotFoundError:
+                continue
             removed += 1
         return removed
 
@@ -106,7 +119,7 @@ class Store:
 
     def add(self, image, *, reading, source, started_at):
         """Move a checked image into the store under a new id and index it with its capture."""
-        thumbnail = self._make_thumbnail(image.path)
+        thumbnail = self._make_thumbnail(image.path, "capture")
         try:
             return self._add(image, thumbnail, reading, source, started_at)
         finally:
@@ -129,7 +142,7 @@ class Store:
             if thumbnail:
                 os.replace(thumbnail, self.thumbnail_path_of(photo))
             with self.database.transaction() as db:
-                db.execute(f"INSERT INTO photos ({PHOTO_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)",
+                db.execute(f"INSERT INTO photos ({PHOTO_COLUMNS}) VALUES ({PLACEHOLDERS})",
                            dataclasses.astuple(photo))
                 self._insert_capture(db, started_at, photo.taken_at, source, photo.id, None)
                 if photo.temperature_c is not None:
@@ -143,14 +156,14 @@ class Store:
         """The thumbnail's path, made now for a photo stored before thumbnails existed; None if it cannot be."""
         path = self.thumbnail_path_of(photo)
         if not path.exists():
-            made = self._make_thumbnail(self.path_of(photo))
+            made = self._make_thumbnail(self.path_of(photo), "thumb")
             if made is None:
                 return None
             os.replace(made, path)  # two requests racing here write the same picture
         return path
 
-    def _make_thumbnail(self, source):
-        target = self.temp_path(".thumb.jpg")
+    def _make_thumbnail(self, source, kind):
+        target = self.temp_path(".thumb.jpg", kind)
         try:
             make_thumbnail(source, target)
         except (ThumbnailError, OSError) as error:
@@ -159,41 +172,77 @@ class Store:
         return target
 
     def delete(self, photo_id):
-        """Remove a photo's row, then its files: a crash in between leaves only a stray file."""
+        """Remove one photo; the photo it was, or None if there is no such photo."""
         photo = self.get(photo_id)
-        if photo is None:
+        removed = self.delete_many([photo]) if photo else []
+        return removed[0] if removed else None
+
+    def delete_many(self, photos):
+        """Remove the photos' rows in one transaction, then their files: a crash in between leaves only stray files.
+
+        Returns the photos that were still there to remove.
+        """
+        removed = []
+        with self.database.transaction() as db:
+            for photo in photos:
+                if db.execute("DELETE FROM photos WHERE id = ?", (photo.id,)).rowcount:
+                    removed.append(photo)
+        for photo in removed:
+            self._remove_files(photo)
+        return removed
+
+    def set_kept(self, photo_id, kept):
+        """Mark a photo to keep (retention never removes it) or not; the updated photo, or None."""
+        if not is_valid_id(photo_id):
             return None
         with self.database.transaction() as db:
-            if db.execute("DELETE FROM photos WHERE id = ?", (photo_id,)).rowcount == 0:
-                return None  # removed by someone else a moment ago
-        self._remove_files(photo)
-        return photo
+            db.execute("UPDATE photos SET kept = ? WHERE id = ?", (int(kept), photo_id))
+        return self.get(photo_id)
+
+    def oldest_unkept(self, limit):
+        rows = self._db().execute(f"SELECT {PHOTO_COLUMNS} FROM photos WHERE kept = 0 ORDER BY seq LIMIT ?",
+                                  (limit,)).fetchall()
+        return [_photo(row) for row in rows]
+
+    def totals(self):
+        """(number of photos, bytes of their files), kept up to date by triggers: no scan."""
+        return self._db().execute("SELECT count, bytes FROM photo_totals").fetchone()
+
+    def audit(self):
+        """Index rows whose file is missing, and photo files no row lists; reads every row and file."""
+        ids = {}
+        for photo_id, content_type in self._db().execute("SELECT id, content_type FROM photos"):
+            ids[f"{photo_id}.{EXTENSIONS[content_type]}"] = photo_id
+        files = {entry.name for entry in os.scandir(self.photos_dir) if entry.is_file()}
+        missing = sorted(photo_id for name, photo_id in ids.items() if name not in files)
+        strays = sorted(files - set(ids))
+        return missing, strays
 
     def _remove_files(self, photo):
         self.path_of(photo).unlink(missing_ok=True)
         self.thumbnail_path_of(photo).unlink(missing_ok=True)
 
-    def record_failure(self, *, started_at, source, error):
+    def record_failure(self, *, started_at, source, error, status=503):
         with self.database.transaction() as db:
-            return self._insert_capture(db, started_at, time.time(), source, None, error)
+            return self._insert_capture(db, started_at, time.time(), source, None, error, status)
 
     @staticmethod
-    def _insert_capture(db, started_at, finished_at, source, photo_id, error):
-        db.execute("INSERT INTO captures (started_at, finished_at, source, photo_id, error)"
-                   " VALUES (?,?,?,?,?)",
-                   (started_at, finished_at, source, photo_id, error))
+    def _insert_capture(db, started_at, finished_at, source, photo_id, error, status=None):
+        db.execute("INSERT INTO captures (started_at, finished_at, source, photo_id, error, status)"
+                   " VALUES (?,?,?,?,?,?)",
+                   (started_at, finished_at, source, photo_id, error, status))
 
     def get(self, photo_id):
         if not is_valid_id(photo_id):
             return None
         row = self._db().execute(f"SELECT {PHOTO_COLUMNS} FROM photos WHERE id = ?",
                                  (photo_id,)).fetchone()
-        return Photo(*row) if row else None
+        return _photo(row) if row else None
 
     def latest(self):
         row = self._db().execute(
             f"SELECT {PHOTO_COLUMNS} FROM photos ORDER BY seq DESC LIMIT 1").fetchone()
-        return Photo(*row) if row else None
+        return _photo(row) if row else None
 
     def page(self, *, before=None, after=None, limit=24):
         """A page of photos, newest first, next to a cursor photo; None if the cursor is not a photo.
@@ -205,17 +254,17 @@ class Store:
         if cursor_id is None:
             rows = db.execute(f"SELECT {PHOTO_COLUMNS} FROM photos ORDER BY seq DESC LIMIT ?",
                               (limit + 1,)).fetchall()
-            return [Photo(*r) for r in rows[:limit]], len(rows) > limit, False
+            return [_photo(r) for r in rows[:limit]], len(rows) > limit, False
         seq = self._seq_of(cursor_id)
         if seq is None:
             return None
         if before:
             rows = db.execute(f"SELECT {PHOTO_COLUMNS} FROM photos WHERE seq < ? ORDER BY seq DESC LIMIT ?",
                               (seq, limit + 1)).fetchall()
-            return [Photo(*r) for r in rows[:limit]], len(rows) > limit, True
+            return [_photo(r) for r in rows[:limit]], len(rows) > limit, True
         rows = db.execute(f"SELECT {PHOTO_COLUMNS} FROM photos WHERE seq > ? ORDER BY seq LIMIT ?",
                           (seq, limit + 1)).fetchall()
-        return [Photo(*r) for r in reversed(rows[:limit])], True, len(rows) > limit
+        return [_photo(r) for r in reversed(rows[:limit])], True, len(rows) > limit
 
     def neighbours(self, photo):
         """The ids of the next older and next newer photo, either None at the ends."""
@@ -237,12 +286,32 @@ class Store:
         row = self._db().execute("SELECT max(seq) FROM captures").fetchone()
         return row[0] or 0
 
+    def latest_capture(self):
+        row = self._db().execute(f"SELECT {CAPTURE_COLUMNS} FROM captures ORDER BY seq DESC LIMIT 1").fetchone()
+        return Capture(*row) if row else None
+
+    def last_success(self):
+        """The newest capture that stored a photo (an index seek, however many failures came after it)."""
+        row = self._db().execute(f"SELECT {CAPTURE_COLUMNS} FROM captures WHERE photo_id IS NOT NULL"
+                                 " ORDER BY seq DESC LIMIT 1").fetchone()
+        return Capture(*row) if row else None
+
+    def failures_since(self, capture):
+        """How many camera runs after `capture` (None: ever) failed; all of them did, as `capture` is the last success."""
+        row = self._db().execute("SELECT count(*) FROM captures WHERE seq > ? AND coalesce(status, 503) = 503",
+                                 (capture.seq if capture else 0,)).fetchone()
+        return row[0]
+
     def capture_after(self, seq):
         """The first camera run that finished after capture number seq, if any."""
         row = self._db().execute(
             f"SELECT {CAPTURE_COLUMNS} FROM captures WHERE seq > ? ORDER BY seq LIMIT 1",
             (seq,)).fetchone()
         return Capture(*row) if row else None
+
+
+def _photo(row):
+    return Photo(*row[:-1], kept=bool(row[-1]))
 
 
 def _fsync_file(path):

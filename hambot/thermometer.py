@@ -105,6 +105,11 @@ class Thermometer:
         except FutureTimeout:
             return Reading(None, time.time(), problem=f"The sensor did not answer within {self.timeout:g} s.")
 
+    def last(self):
+        """The last reading this process made, without asking the sensor; None before the first."""
+        with self._lock:
+            return self._latest
+
     def current(self):
         """A reading at most cache_seconds old; concurrent callers share one sensor read."""
         with self._lock:

@@ -3,7 +3,7 @@
 import time
 from pathlib import Path
 
-from bottle import template
+from bottle import request, template
 
 from . import __version__
 from .chart import RANGE_WORDS
@@ -13,15 +13,19 @@ TEMPLATES = str(Path(__file__).with_name("templates"))
 STATIC_FILES = frozenset(p.name for p in Path(__file__).with_name("static").iterdir())
 STATUS_SENTENCES = {
     400: "That request could not be understood.",
+    401: "Please sign in first.",
     403: "That is not allowed here.",
     404: "There is nothing at this address.",
     405: "This address does not take that kind of request.",
     413: "That request is too large.",
     500: "Something went wrong on our side; it has been logged.",
+    429: "Too many tries; please wait a little.",
     503: "hambot cannot do that right now; please try again shortly.",
+    507: "The disk is full, so nothing more can be stored.",
 }
-STATUS_TITLES = {400: "Bad request", 403: "Not allowed", 404: "Not found", 405: "Not allowed",
-                 413: "Too large", 500: "Server error", 503: "Unavailable"}
+STATUS_TITLES = {400: "Bad request", 401: "Sign in", 403: "Not allowed", 404: "Not found", 405: "Not allowed",
+                 413: "Too large", 429: "Too many tries", 500: "Server error", 503: "Unavailable",
+                 507: "Disk full"}
 
 
 def moment(timestamp):
@@ -37,13 +41,18 @@ class Pages:
 
     def render(self, name, **values):
         return template(name, template_lookup=[TEMPLATES], site_title=self.settings.site_title,
-                        version=__version__, moment=moment, temperature=self.temperature, **values)
+                        version=__version__, moment=moment, temperature=self.temperature,
+                        signed_in=request.environ.get("hambot.signed_in", False), **values)
 
     def temperature(self, celsius):
         return format_temperature(celsius, self.settings.temperature_unit)
 
-    def home(self, photo, latest, reading, sparkline):
-        return self.render("home.tpl", photo=photo, latest=latest, reading=reading, sparkline=sparkline)
+    def home(self, photo, latest, reading, sparkline, trouble):
+        return self.render("home.tpl", photo=photo, latest=latest, reading=reading, sparkline=sparkline,
+                           trouble=trouble)
+
+    def login(self, target, sentence=None):
+        return self.render("login.tpl", target=target, sentence=sentence)
 
     def photo(self, photo, older=None, newer=None):
         return self.render("photo.tpl", photo=photo, older=older, newer=newer)

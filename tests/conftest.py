@@ -113,6 +113,7 @@ def settings_environ(tmp_path, w1, camera, overrides):
         "HAMBOT_CAMERA_SCRIPT": str(CAMERAS / camera),
         "HAMBOT_W1_DEVICES_DIR": str(w1.root),
         "HAMBOT_LOG_LEVEL": "DEBUG",
+        "HAMBOT_MIN_FREE_MB": "1",  # the suite runs on machines with little disk too
     }
     environ.update({f"HAMBOT_{name.upper()}": str(value) for name, value in overrides.items()})
     return environ

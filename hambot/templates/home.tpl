@@ -1,4 +1,7 @@
 % rebase('layout.tpl', title='Home', nav='home')
+% if trouble:
+%   include('trouble.tpl', trouble=trouble)
+% end
 % if photo:
 %   taken = moment(photo.taken_at)
 <figure class="photo">

@@ -21,6 +21,9 @@
   <a href="{{target}}">{{label}}</a>
 %   end
 % end
+% if signed_in:
+  <form class="signout" method="post" action="/logout"><button type="submit">Sign out</button></form>
+% end
 </nav></header>
 <main>
 {{!base}}

@@ -6,6 +6,9 @@
     Taken <time datetime="{{taken['iso']}}">{{taken['text']}}</time>.
     Temperature then:
 %   include('temperature.tpl', celsius=photo.temperature_c, problem=photo.temperature_note)
+% if photo.kept:
+    <strong class="kept">Kept: old-photo clean-up never removes it.</strong>
+% end
   </figcaption>
 </figure>
 % include('pager.tpl', older=older and f'/photos/{older}', newer=newer and f'/photos/{newer}', older_text='Older', newer_text='Newer')

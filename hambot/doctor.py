@@ -1,0 +1,173 @@
+"""`hambot doctor`: each check passes, fails with the fix to make, or says it does not apply here and passes."""
+
+import grp
+import os
+import pwd
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .camera import Camera, CameraError
+from .retention import Retention
+from .secret_key import load_secret_key
+from .settings import ConfigError, load_settings
+from .shutter import camera_lock, camera_lock_path
+from .store import Store
+from .thermometer import Thermometer, format_temperature
+
+PI_MODEL = Path("/proc/device-tree/model")
+SENSIBLE_CELSIUS = (-30, 60)  # an enclosure outside this is a wiring fault, not weather
+
+
+@dataclass(frozen=True)
+class Check:
+    ok: bool
+    text: str
+    fix: str = ""
+
+
+def run_checks(environ=None):
+    """Yield each Check as it completes; the later ones need the settings, so a bad config stops there."""
+    try:
+        settings = load_settings(environ)
+    except ConfigError as error:
+        yield Check(False, f"The config does not load: {error}", "Correct that setting, then run hambot doctor again.")
+        return
+    source = (environ or os.environ).get("HAMBOT_CONFIG") or "the defaults in config.py"
+    yield Check(True, f"The config loads ({source}).")
+    store = Store(settings.data_dir)
+    yield _data_folder(store, settings)
+    yield _database(store)
+    yield _secret_key(settings)
+    yield _camera(store, settings)
+    yield _sensor(settings)
+    yield from _devices(settings)
+
+
+def _data_folder(store, settings):
+    try:
+        store.open()
+        probe = store.temp_path(".doctor")
+        probe.write_bytes(b"ok")
+        probe.unlink()
+    except (OSError, sqlite3.Error) as error:
+        return Check(False, f"The data folder {settings.data_dir} is not writable: {error}.",
+                     f"Give it to the user running hambot: sudo chown -R {_user()} {settings.data_dir}")
+    free = Retention.from_settings(store, settings).free_bytes()
+    if free < settings.min_free_bytes:
+        return Check(False, f"The data folder {settings.data_dir} has {free >> 20} MB free, below MIN_FREE_MB "
+                            f"({settings.min_free_mb:g} MB).",
+                     "Free some space, lower MAX_PHOTOS or MAX_STORAGE_MB, then run: hambot prune")
+    return Check(True, f"The data folder {settings.data_dir} is writable, with {free >> 20} MB free.")
+
+
+def _database(store):
+    try:
+        result = store.database.connection().execute("PRAGMA integrity_check").fetchone()[0]
+        missing, strays = store.audit()
+    except (OSError, sqlite3.Error) as error:
+        return Check(False, f"The index {store.db_path} cannot be read: {error}.",
+                     "Restore it from a backup, or move it away to start a new, empty index.")
+    if result != "ok":
+        return Check(False, f"The index {store.db_path} is damaged: {result}.",
+                     f"Back it up, then: sqlite3 {store.db_path} '.recover' > recovered.sql")
+    if missing:
+        return Check(False, f"The index lists {len(missing)} photo(s) whose file is missing, such as {missing[0]}.",
+                     "Remove them with the API's DELETE /api/v1/photos/<id>, or restore the files.")
+    if strays:
+        return Check(False, f"{len(strays)} file(s) in {store.photos_dir} are not in the index, such as {strays[0]}.",
+                     f"Move them out of {store.photos_dir}; hambot does not show or prune them.")
+    count, _ = store.totals()
+    return Check(True, f"The index passes its integrity check and matches the {count} photo file(s).")
+
+
+def _secret_key(settings):
+    if settings.secret_key:
+        return Check(True, "SECRET_KEY is set in the config.")
+    path = settings.data_dir / "secret_key"
+    try:
+        load_secret_key(settings)
+    except ConfigError as error:
+        return Check(False, str(error), f"chmod 600 {path}")
+    except OSError as error:
+        return Check(False, f"The secret key file {path} cannot be read: {error.strerror}.",
+                     f"Give it to the user running hambot: sudo chown {_user()} {path}")
+    return Check(True, f"The secret key file {path} is readable by its owner only.")
+
+
+def _camera(store, settings):
+    camera = Camera(settings.camera_script, settings.camera_timeout, settings.max_photo_bytes)
+    path = store.temp_path(".jpg")
+    try:
+        with camera_lock(camera_lock_path(store)):  # waits for a capture the server may be running
+            started = time.monotonic()
+            image = camera.capture(path)
+    except CameraError as error:
+        return Check(False, f"The camera script {settings.camera_script} failed: {error}",
+                     f"Run it by hand to see more: {settings.camera_script} /tmp/test.jpg")
+    finally:
+        path.unlink(missing_ok=True)
+    kind = image.content_type.split("/")[1].upper()
+    return Check(True, f"The camera script made a {image.width}×{image.height} {kind} "
+                       f"in {time.monotonic() - started:.1f} s (CAMERA_TIMEOUT is {settings.camera_timeout:g} s).")
+
+
+def _sensor(settings):
+    if settings.temperature_sensor == "none":
+        return Check(True, "No temperature sensor is configured (TEMPERATURE_SENSOR is none); skipped.")
+    if settings.temperature_sensor == "auto" and not settings.w1_devices_dir.is_dir() and not _pi_model():
+        return Check(True, f"There is no 1-Wire bus ({settings.w1_devices_dir}) on this machine; the sensor check "
+                           "does not apply.")
+    thermometer = Thermometer(settings.temperature_sensor, settings.w1_devices_dir, 0, settings.temperature_timeout)
+    reading = thermometer.wait(thermometer.start(), time.monotonic() + settings.temperature_timeout)
+    if reading.celsius is None:
+        return Check(False, f"The temperature sensor gave no reading: {reading.problem}",
+                     "Check the probe's wiring and that dtoverlay=w1-gpio is in /boot/firmware/config.txt.")
+    shown = format_temperature(reading.celsius, settings.temperature_unit)
+    low, high = SENSIBLE_CELSIUS
+    if not low <= reading.celsius <= high:
+        return Check(False, f"The sensor {reading.sensor_id} reads {shown}, which no enclosure should be.",
+                     "Check the probe sits in the enclosure and its wires are sound.")
+    return Check(True, f"The sensor {reading.sensor_id} reads {shown}.")
+
+
+def _devices(settings):
+    videos = sorted(Path("/dev").glob("video*"))
+    if not videos:
+        yield Check(True, "There is no /dev/video* device on this machine; the device check does not apply.")
+    else:
+        closed = [str(v) for v in videos if not os.access(v, os.R_OK | os.W_OK)]
+        if closed:
+            yield Check(False, f"{_user()} cannot open {', '.join(closed)}.",
+                        f"sudo usermod -aG video {_user()} (then log in again or restart hambot)")
+        else:
+            yield Check(True, f"{_user()} can open {', '.join(str(v) for v in videos)}.")
+    yield _pi_groups()
+
+
+def _pi_model():
+    try:
+        model = PI_MODEL.read_text(errors="replace").strip("\0\n ")
+    except OSError:
+        return None
+    return model if "Raspberry Pi" in model else None
+
+
+def _pi_groups():
+    model = _pi_model()
+    if model is None:
+        return Check(True, "This is not a Raspberry Pi; the video and gpio group check does not apply.")
+    mine = {grp.getgrgid(gid).gr_name for gid in os.getgroups()} | {grp.getgrgid(os.getgid()).gr_name}
+    missing = [group for group in ("video", "gpio") if group not in mine]
+    if missing:
+        return Check(False, f"{_user()} is not in the {' and '.join(missing)} group(s).",
+                     f"sudo usermod -aG {','.join(missing)} {_user()}")
+    return Check(True, f"{_user()} is in the video and gpio groups on this {model}.")
+
+
+def _user():
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return str(os.geteuid())

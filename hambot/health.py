@@ -1,0 +1,66 @@
+"""What /healthz and the home page's notice say: a handful of index seeks and one statvfs, never a scan."""
+
+from dataclasses import dataclass
+
+from . import __version__
+
+FAILURES_FOR_UNHEALTHY = 3  # the camera's last this many captures all failed
+
+
+@dataclass(frozen=True)
+class CameraTrouble:
+    """The latest captures failed: since when things last worked, how many tries failed, and the last reason."""
+
+    since: float | None  # when the last photo was stored; None if none ever was
+    failures: int
+    sentence: str
+    storage: bool  # the disk, not the camera, is the problem
+
+
+def camera_trouble(store):
+    """None while the latest capture worked (or none was tried)."""
+    latest = store.latest_capture()
+    if latest is None or latest.photo_id is not None:
+        return None
+    success = store.last_success()
+    return CameraTrouble(since=success.finished_at if success else None,
+                         failures=store.failures_since(success), sentence=latest.error,
+                         storage=latest.status == 507)
+
+
+def health_report(hambot, iso):
+    """(HTTP status, body) for /healthz."""
+    store, retention = hambot.store, hambot.retention
+    count, size = store.totals()
+    free = retention.free_bytes()
+    latest = store.latest_capture()
+    trouble = camera_trouble(store)
+    problems = []
+    if trouble and not trouble.storage and trouble.failures >= FAILURES_FOR_UNHEALTHY:
+        problems.append(f"The camera's last {trouble.failures} captures failed: {trouble.sentence}")
+    if free < retention.min_free_bytes:
+        problems.append(f"The disk has {free // 1048576} MB free, below MIN_FREE_MB "
+                        f"({retention.min_free_bytes // 1048576} MB).")
+    body = {
+        "status": "failing" if problems else "ok",
+        "problems": problems,
+        "version": __version__,
+        "photos": count,
+        "photo_bytes": size,
+        "free_bytes": free,
+        "last_capture": None if latest is None else {
+            "at": iso(latest.finished_at), "ok": latest.photo_id is not None, "error": latest.error,
+            "source": latest.source},
+        "temperature": _temperature(hambot, iso),
+    }
+    return (503 if problems else 200), body
+
+
+def _temperature(hambot, iso):
+    reading = hambot.thermometer.last()
+    if reading is not None:
+        return {"celsius": reading.celsius, "read_at": iso(reading.read_at), "error": reading.problem}
+    recorded = hambot.history.latest()
+    if recorded is not None:
+        return {"celsius": recorded.celsius, "read_at": iso(recorded.taken_at), "error": None}
+    return {"celsius": None, "read_at": None, "error": "No reading has been taken yet."}

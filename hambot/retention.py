@@ -1,0 +1,67 @@
+"""Retention: the oldest photos go so the count, the bytes and the disk's free space stay within bounds."""
+
+import logging
+import os
+
+log = logging.getLogger(__name__)
+
+BATCH = 100  # photos looked at, and removed in one transaction, per round
+
+
+class Retention:
+    def __init__(self, store, max_photos, max_bytes, min_free_bytes):
+        self.store = store
+        self.max_photos = max_photos
+        self.max_bytes = max_bytes
+        self.min_free_bytes = min_free_bytes
+
+    @classmethod
+    def from_settings(cls, store, settings):
+        return cls(store, settings.max_photos, settings.max_storage_bytes, settings.min_free_bytes)
+
+    def free_bytes(self):
+        stats = os.statvfs(self.store.data_dir)
+        return stats.f_bavail * stats.f_frsize
+
+    def prune(self):
+        """Remove the oldest unkept photos until every limit holds (or only kept ones are left)."""
+        removed = []
+        while True:
+            doomed = self._choose(self.store.oldest_unkept(BATCH))
+            if not doomed:
+                return removed
+            removed += self.store.delete_many(doomed)
+
+    def _choose(self, candidates):
+        """The oldest of `candidates` that must go, counting what removing each one gives back."""
+        count, size = self.store.totals()
+        free = self.free_bytes()
+        doomed = []
+        for photo in candidates:
+            if not self._over(count, size, free):
+                break
+            doomed.append(photo)
+            count, size, free = count - 1, size - photo.size, free + photo.size
+        return doomed
+
+    def _over(self, count, size, free):
+        return ((self.max_photos is not None and count > self.max_photos)
+                or (self.max_bytes is not None and size > self.max_bytes)
+                or free < self.min_free_bytes)
+
+    def room_for_a_photo(self):
+        """None when a capture may go ahead (pruning first if the disk is low), else the sentence why not."""
+        if self.free_bytes() >= self.min_free_bytes:
+            return None
+        removed = self.prune()
+        if removed:
+            log.warning("disk low: removed %d oldest photo(s) before the capture", len(removed))
+        free = self.free_bytes()
+        if free >= self.min_free_bytes:
+            return None
+        return (f"The disk is almost full ({_megabytes(free)} free, {_megabytes(self.min_free_bytes)} needed) "
+                "and no more old photos can be removed, so no photo was taken.")
+
+
+def _megabytes(size):
+    return f"{size / 1048576:.0f} MB"
