@@ -70,6 +70,7 @@ MIGRATIONS = (
     """
     ALTER TABLE photos ADD COLUMN kept INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX photos_unkept ON photos (seq) WHERE kept = 0;
+    CREATE INDEX photos_kept ON photos (seq, size) WHERE kept = 1;
     ALTER TABLE captures ADD COLUMN status INTEGER;
     CREATE INDEX captures_ok ON captures (seq) WHERE photo_id IS NOT NULL;
     CREATE TABLE photo_totals (

@@ -33,35 +33,47 @@ class Retention:
             removed += self.store.delete_many(doomed)
 
     def _choose(self, candidates):
-        """The oldest of `candidates` that must go, counting what removing each one gives back."""
+        """The oldest of `candidates` that must go by count and bytes; for free space, one at a time,
+        as only the disk can say what removing a photo gave back."""
         count, size = self.store.totals()
-        free = self.free_bytes()
         doomed = []
         for photo in candidates:
-            if not self._over(count, size, free):
+            if self._over(count, size):
+                doomed.append(photo)
+                count, size = count - 1, size - photo.size
+            elif self.free_bytes() < self.min_free_bytes:
+                return doomed or [photo]
+            else:
                 break
-            doomed.append(photo)
-            count, size, free = count - 1, size - photo.size, free + photo.size
         return doomed
 
-    def _over(self, count, size, free):
+    def _over(self, count, size):
         return ((self.max_photos is not None and count > self.max_photos)
-                or (self.max_bytes is not None and size > self.max_bytes)
-                or free < self.min_free_bytes)
+                or (self.max_bytes is not None and size > self.max_bytes))
 
     def room_for_a_photo(self):
-        """None when a capture may go ahead (pruning first if the disk is low), else the sentence why not."""
-        if self.free_bytes() >= self.min_free_bytes:
+        """None when a capture may go ahead (pruning first if the disk is low), else the sentence why not.
+
+        When even removing every unkept photo would not free enough, nothing is removed.
+        """
+        free = self.free_bytes()
+        if free >= self.min_free_bytes:
             return None
+        _, size = self.store.totals()
+        if free + size - self.store.kept_bytes() < self.min_free_bytes:
+            return self._refusal(free)
         removed = self.prune()
         if removed:
             log.warning("disk low: removed %d oldest photo(s) before the capture", len(removed))
         free = self.free_bytes()
         if free >= self.min_free_bytes:
             return None
+        return self._refusal(free)
+
+    def _refusal(self, free):
         return (f"The disk is almost full ({_megabytes(free)} free, {_megabytes(self.min_free_bytes)} needed) "
                 "and no more old photos can be removed, so no photo was taken.")
 
 
 def _megabytes(size):
-    return f"{size / 1048576:.0f} MB"
+    return f"{size / 1048576:.1f} MB"

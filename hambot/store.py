@@ -208,6 +208,10 @@ class Store:
         """(number of photos, bytes of their files), kept up to date by triggers: no scan."""
         return self._db().execute("SELECT count, bytes FROM photo_totals").fetchone()
 
+    def kept_bytes(self):
+        """Bytes of the photos marked to keep (a walk over those few rows only)."""
+        return self._db().execute("SELECT coalesce(sum(size), 0) FROM photos WHERE kept = 1").fetchone()[0]
+
     def audit(self):
         """Index rows whose file is missing, and photo files no row lists; reads every row and file."""
         ids = {}

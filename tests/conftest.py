@@ -139,10 +139,22 @@ def web(make_app):
     return webtest.TestApp(make_app())
 
 
-def add_photo(store, celsius=21.5, source="test", sample="sample.jpg"):
-    """Store a copy of a sample image as if the camera had just taken it."""
+@pytest.fixture
+def hambot(tmp_path, w1, camera_runs):
+    """Runs the real `hambot` command with the test's settings; .settings() gives the same settings in-process."""
+    def run(*args, camera="ok.sh", input=None, **overrides):
+        environ = dict(os.environ, **settings_environ(tmp_path, w1, camera, overrides))
+        environ["HAMBOT_LOG_LEVEL"] = "WARNING"
+        return subprocess.run([sys.executable, "-m", "hambot", *args], env=environ, cwd=tmp_path,
+                              capture_output=True, text=True, timeout=60, input=input)
+    run.settings = lambda **overrides: load_settings(settings_environ(tmp_path, w1, "ok.sh", overrides))
+    return run
+
+
+def add_photo(store, celsius=21.5, source="test", sample="sample.jpg", data=None):
+    """Store a copy of a sample image (or `data`, a JPEG) as if the camera had just taken it."""
     path = store.temp_path(Path(sample).suffix)
-    data = (CAMERAS / sample).read_bytes()
+    data = (CAMERAS / sample).read_bytes() if data is None else data
     path.write_bytes(data)
     content_type = "image/png" if sample.endswith(".png") else "image/jpeg"
     image = CapturedImage(path, content_type, 160, 120, len(data), 0.0)
@@ -180,17 +192,17 @@ class RunningServer:
             if self.process.poll() is not None:
                 raise AssertionError(f"hambot serve exited early:\n{self.log()}")
             try:
-                if self.request("GET", "/healthz-probe")[0] == 404:
+                if self.request("GET", "/healthz")[0] in (200, 503):
                     return
             except OSError:
                 time.sleep(0.1)
         raise AssertionError(f"hambot serve did not answer within {timeout} s:\n{self.log()}")
 
-    def request(self, method, path, headers=None, timeout=30):
+    def request(self, method, path, headers=None, timeout=30, body=None):
         """(status, headers, body) of one request on a fresh connection."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
-            connection.request(method, path, headers=headers or {})
+            connection.request(method, path, body=body, headers=headers or {})
             answer = connection.getresponse()
             return answer.status, answer.headers, answer.read()
         finally:

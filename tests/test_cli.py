@@ -1,27 +1,10 @@
 """`hambot capture` and `hambot temperature`: the same path as the button, from the command line."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
 import webtest
 
-from conftest import settings_environ
 from hambot.app import create_app
-from hambot.settings import load_settings
-
-
-@pytest.fixture
-def hambot(tmp_path, w1, camera_runs):
-    def run(*args, camera="ok.sh", **overrides):
-        environ = dict(os.environ, **settings_environ(tmp_path, w1, camera, overrides))
-        environ["HAMBOT_LOG_LEVEL"] = "WARNING"
-        return subprocess.run([sys.executable, "-m", "hambot", *args], env=environ, cwd=tmp_path,
-                              capture_output=True, text=True, timeout=60)
-    run.settings = lambda **overrides: load_settings(settings_environ(tmp_path, w1, "ok.sh", overrides))
-    return run
 
 
 def test_capture_stores_a_photo_and_prints_its_id_and_file(hambot, camera_runs):

@@ -1,0 +1,163 @@
+"""The optional viewer password: sign-in page, signed session cookie, rate limit, and TRUST_PROXY."""
+
+import logging
+
+import pytest
+import webtest
+
+from conftest import add_photo, issue_token
+from hambot.server import warn_if_open
+from hambot.signin import SessionCookie
+
+PASSWORD = "hamster wheel 42"
+
+
+@pytest.fixture
+def guarded(make_app):
+    """An app with a viewer password, a photo, and a WebTest client per call."""
+    def make(**overrides):
+        app = make_app(**overrides)
+        app.password.set(PASSWORD)
+        photo = add_photo(app.store)
+        return app, photo, webtest.TestApp(app)
+    return make
+
+
+def sign_in(web, password=PASSWORD, target="/", status=303, **environ):
+    form = web.get("/login", extra_environ=environ).forms[0]
+    form["password"] = password
+    form["next"] = target
+    return form.submit(status=status, extra_environ=environ)
+
+
+def test_without_a_password_everyone_may_look_and_login_goes_home(web):
+    assert web.get("/").status_int == 200
+    assert web.get("/login", status=303).headers["Location"].endswith("/")
+
+
+def test_set_password_from_standard_input_stores_only_a_hash(hambot, make_app):
+    done = hambot("set-password", input=PASSWORD + "\n")
+    assert done.returncode == 0, done.stderr
+    app = make_app()
+    stored = app.password.stored()
+    assert stored.startswith("scrypt$") and PASSWORD not in stored
+    assert app.password.check(PASSWORD) and not app.password.check(PASSWORD + "!")
+    short = hambot("set-password", input="short\n")
+    assert short.returncode == 1 and short.stderr.strip() == "hambot: A password must be 8 to 1024 characters long."
+    assert hambot("set-password", "--remove").returncode == 0 and not app.password.is_set()
+
+
+def test_with_a_password_pages_images_and_api_reads_need_signing_in(guarded):
+    app, photo, web = guarded()
+    assert web.get(f"/photos/{photo.id}?x=1", status=303).headers["Location"] == \
+        f"/login?next=%2Fphotos%2F{photo.id}%3Fx%3D1"
+    web.get(f"/photos/{photo.filename}", status=303)
+    web.get(f"/photos/{photo.id}/thumb.jpg", status=303)
+    web.get("/photos", status=303)
+    assert web.post("/snapshot", status=303).headers["Location"] == "/login?next=%2F"
+    error = web.get("/api/v1/photos", status=401)
+    assert error.json == {"error": "Sign in on the web page or send a token: Authorization: Enigma <token>.",
+                          "status": 401}
+    for open_path in ("/login", "/healthz", "/static/style.css", "/favicon.ico"):
+        assert web.get(open_path).status_int == 200
+
+
+def test_signing_in_sets_a_signed_httponly_lax_cookie_and_returns_where_the_visitor_was_going(guarded):
+    app, photo, web = guarded()
+    answer = sign_in(web, target=f"/photos/{photo.id}")
+    assert answer.headers["Location"] == f"/photos/{photo.id}"
+    cookie = answer.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Max-Age=2592000" in cookie
+    assert "Secure" not in cookie  # plain HTTP: a Secure cookie would never come back
+    assert web.get(f"/photos/{photo.id}").status_int == 200
+    assert web.get("/api/v1/photos").json["photos"][0]["id"] == photo.id
+    assert "Sign out" in web.get("/").text
+    web.post("/api/v1/snapshots", status=401)  # write calls still need a token
+
+
+def test_a_wrong_password_is_refused_with_a_sentence(guarded):
+    _, _, web = guarded()
+    page = sign_in(web, "not the password", status=401)
+    assert "That password is not right." in page.text
+    web.get("/", status=303)
+
+
+def test_a_token_opens_pages_and_images_without_signing_in(guarded):
+    app, photo, web = guarded()
+    headers = {"Authorization": f"Enigma {issue_token(app)}"}
+    assert web.get(f"/photos/{photo.filename}", headers=headers).content_type == "image/jpeg"
+    assert web.get("/api/v1/photos", headers=headers).status_int == 200
+    web.get("/", headers={"Authorization": "Enigma NOTAVALIDTOKEN"}, status=401)
+
+
+def test_ten_wrong_passwords_from_one_address_get_429_even_for_the_right_one(guarded):
+    _, _, web = guarded()
+    for _ in range(10):
+        sign_in(web, "wrong password", status=401, REMOTE_ADDR="192.0.2.7")
+    blocked = sign_in(web, status=429, REMOTE_ADDR="192.0.2.7")
+    assert int(blocked.headers["Retry-After"]) > 0 and "Too many wrong passwords" in blocked.text
+    sign_in(web, REMOTE_ADDR="192.0.2.8")  # another address is not affected
+
+
+def test_forwarded_for_is_ignored_unless_trust_proxy_is_on(guarded):
+    _, _, web = guarded()
+    for number in range(10):
+        sign_in(web, "wrong password", status=401, HTTP_X_FORWARDED_FOR=f"198.51.100.{number}")
+    sign_in(web, status=429, HTTP_X_FORWARDED_FOR="198.51.100.99")  # all counted against the real address
+
+    _, _, proxied = guarded(trust_proxy=True)
+    for _ in range(10):
+        sign_in(proxied, "wrong password", status=401, HTTP_X_FORWARDED_FOR="203.0.113.5, 198.51.100.1")
+    sign_in(proxied, status=429, HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.1")  # the proxy's entry is last
+    sign_in(proxied, HTTP_X_FORWARDED_FOR="198.51.100.2")
+
+
+def test_behind_an_https_proxy_the_cookie_is_secure(guarded):
+    _, _, web = guarded(trust_proxy=True)
+    assert "Secure" in sign_in(web, HTTP_X_FORWARDED_PROTO="https").headers["Set-Cookie"]
+    _, _, direct = guarded()
+    assert "Secure" not in sign_in(direct, HTTP_X_FORWARDED_PROTO="https").headers["Set-Cookie"]
+
+
+def test_a_new_password_signs_everyone_out(guarded):
+    app, _, web = guarded()
+    sign_in(web)
+    web.get("/", status=200)
+    app.password.set("a brand new password")
+    web.get("/", status=303)
+
+
+def test_signing_out_ends_the_session(guarded):
+    _, _, web = guarded()
+    sign_in(web)
+    web.get("/").forms[0].submit(status=303)  # the first form on the page is Sign out
+    web.get("/", status=303)
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\\evil.example",
+                                    "/a\r\nSet-Cookie: x=1", "photos"])
+def test_after_signing_in_only_a_path_on_this_site_is_followed(guarded, target):
+    _, _, web = guarded()
+    assert sign_in(web, target=target).headers["Location"] == "/"
+
+
+def test_a_session_cookie_expires_and_cannot_be_forged():
+    cookie = SessionCookie(b"k" * 32, lifetime=3600)
+    value = cookie.sign("gen1", now=1000)
+    assert cookie.verify(value, "gen1", now=4599) and not cookie.verify(value, "gen1", now=4600)
+    expires, generation, mac = value.split(".")
+    assert not cookie.verify(f"9999999999.{generation}.{mac}", "gen1", now=1000)
+    assert not cookie.verify(value, "gen2", now=1000)
+    assert not SessionCookie(b"x" * 32, 3600).verify(value, "gen1", now=1000)
+
+
+def test_serve_warns_when_it_listens_beyond_loopback_with_no_password(make_app, caplog):
+    app = make_app(host="0.0.0.0")
+    with caplog.at_level(logging.WARNING):
+        warn_if_open(app.settings, app)
+    assert "no viewer password" in caplog.text
+    caplog.clear()
+    app.password.set(PASSWORD)
+    with caplog.at_level(logging.WARNING):
+        warn_if_open(app.settings, app)
+    assert caplog.text == ""
