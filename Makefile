@@ -38,9 +38,10 @@ apt-python-venv:
 	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq python3-venv; \
 	else echo "Please run: sudo apt-get install python3-venv" >&2; exit 1; fi
 
-# Tools the tests run for real: shellcheck (camera_access.sh).
+# Tools the tests run for real: shellcheck (camera_access.sh), systemd-analyze (the units).
 system-packages:
-	@missing=""; for tool in shellcheck; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	@missing=""; for pair in shellcheck:shellcheck systemd-analyze:systemd; do \
+	  command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair#*:}"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  else echo "Please run: sudo apt-get install$$missing" >&2; exit 1; fi; \

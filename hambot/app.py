@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).with_name("static")
 PHOTO_CACHE = "public, max-age=31536000, immutable"
+PRIVATE_PHOTO_CACHE = "private, max-age=31536000, immutable"  # behind a password: no shared cache may keep it
 PAGE_CACHE = "no-store"
 LEGACY_QUERY = "get image"  # D.O.G.'s "/?get+image=..." bookmarks
 GALLERY_PAGE = 24
@@ -161,7 +162,7 @@ def _routes(hambot):
             return page.photo(found, *store.neighbours(found))
         if extension != found.extension:
             abort(404, "There is no photo with that address.")
-        return _photo_bytes(store.path_of(found), found.content_type, found.id)
+        return _photo_bytes(store.path_of(found), found.content_type, found.id, photo_cache())
 
     @app.get("/photos/<photo_id>/thumb.jpg")
     def thumbnail(photo_id):
@@ -169,7 +170,10 @@ def _routes(hambot):
         path = found and store.thumbnail(found)
         if path is None:
             abort(404, "There is no thumbnail at that address.")
-        return _photo_bytes(path, "image/jpeg", f"{found.id}-thumb")
+        return _photo_bytes(path, "image/jpeg", f"{found.id}-thumb", photo_cache())
+
+    def photo_cache():
+        return PRIVATE_PHOTO_CACHE if hambot.password.is_set() else PHOTO_CACHE
 
     @app.get("/photos")
     def gallery():
@@ -326,10 +330,10 @@ def _int_param(name):
     return int(value)
 
 
-def _photo_bytes(path, content_type, etag):
+def _photo_bytes(path, content_type, etag, cache):
     """The file itself via the server's sendfile; an immutable photo's id is its strong ETag."""
     etag = f'"{etag}"'
-    headers = {"ETag": etag, "Cache-Control": PHOTO_CACHE, "Content-Type": content_type}
+    headers = {"ETag": etag, "Cache-Control": cache, "Content-Type": content_type}
     match = request.environ.get("HTTP_IF_NONE_MATCH", "")
     if match.strip() == "*" or etag in (tag.strip().removeprefix("W/") for tag in match.split(",")):
         return HTTPResponse(status=304, **headers)

@@ -45,6 +45,8 @@ SLOW_DOWN = _error("too many failed tokens from this address",
                    **{"Retry-After": ("integer", "seconds to wait")})
 TOO_LARGE = _error("the call was sent with a body; these calls take none")
 TOKEN_ERRORS = {"401": NO_TOKEN, "413": TOO_LARGE, "429": SLOW_DOWN}
+SIGN_IN = {"401": _error("a viewer password is set, and the request has neither the signed-in cookie nor a token",
+                         **{"WWW-Authenticate": ("string", 'Enigma realm="hambot"')})}
 
 SCHEMAS = {
     "Error": {
@@ -135,12 +137,12 @@ def _api_paths():
                 _parameter("limit", "query", "how many (default 24)", {"type": "integer", "minimum": 1,
                                                                        "maximum": 100}),
                 _parameter("before", "query", "only photos older than this photo id", {"type": "string"})],
-            "responses": {"200": _json("a page of photos", _ref("PhotoList")), "400": BAD_REQUEST}}},
+            "responses": {"200": _json("a page of photos", _ref("PhotoList")), "400": BAD_REQUEST, **SIGN_IN}}},
         "/api/v1/photos/{photo_id}": {
             "parameters": [PHOTO_ID],
             "get": {"summary": "One photo's record", "operationId": "getPhoto",
                     "responses": {"200": _json("the photo", _ref("Photo")), "400": BAD_REQUEST,
-                                  "404": NOT_FOUND}},
+                                  "404": NOT_FOUND, **SIGN_IN}},
             "delete": {"summary": "Delete a photo, its thumbnail and its index row", "operationId": "deletePhoto",
                        "security": token,
                        "responses": {"204": {"description": "deleted"}, "400": BAD_REQUEST, "404": NOT_FOUND,
@@ -166,7 +168,7 @@ def _api_paths():
         "/api/v1/temperature": {"get": {
             "summary": "The temperature now", "operationId": "getTemperature",
             "responses": {"200": _json("a reading", _ref("Temperature")), "400": BAD_REQUEST,
-                          "503": _error("no reading; the sentence says why")}}},
+                          "503": _error("no reading; the sentence says why"), **SIGN_IN}}},
         "/api/v1/temperature/history": {"get": {
             "summary": "Readings over time, oldest first", "operationId": "getTemperatureHistory",
             "parameters": [
@@ -174,11 +176,12 @@ def _api_paths():
                            {"type": "string", "format": "date-time"}),
                 _parameter("until", "query", "ISO 8601 time (default: now)",
                            {"type": "string", "format": "date-time"})],
-            "responses": {"200": _json("the readings", _ref("History")), "400": BAD_REQUEST}}},
+            "responses": {"200": _json("the readings", _ref("History")), "400": BAD_REQUEST, **SIGN_IN}}},
         "/api/v1/openapi.json": {"get": {
             "summary": "This document", "operationId": "getOpenAPI",
             "responses": {"200": {"description": "OpenAPI 3.1",
-                                  "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+                                  "content": {"application/json": {"schema": {"type": "object"}}}},
+                          **SIGN_IN}}},
     }
 
 

@@ -6,7 +6,7 @@ import jsonschema
 import pytest
 import webtest
 
-from conftest import issue_token
+from conftest import add_photo, issue_token
 from hambot.openapi import openapi_document
 
 SPEC = openapi_document()
@@ -78,6 +78,16 @@ def test_every_documented_api_response_matches_a_real_one(api, w1):
                                                                    status=404)),
         ("/api/v1/photos/{photo_id}", "delete", lambda: web.delete(f"/api/v1/photos/{photo.id}", status=401)),
     ]
+    keep = "/api/v1/photos/{photo_id}/keep"
+    other = add_photo(app.store)
+    calls += [
+        (keep, "post", lambda: web.post(f"/api/v1/photos/{other.id}/keep", headers=good)),
+        (keep, "delete", lambda: web.delete(f"/api/v1/photos/{other.id}/keep", headers=good)),
+        (keep, "post", lambda: web.post("/api/v1/photos/AAAAAAAAAAAA/keep", headers=good, status=404)),
+        (keep, "delete", lambda: web.delete(f"/api/v1/photos/{other.id}/keep?x=1", headers=good, status=400)),
+        (keep, "post", lambda: web.post(f"/api/v1/photos/{other.id}/keep", status=401)),
+        ("/healthz", "get", lambda: web.get("/healthz")),
+    ]
     calls += [("/api/v1/snapshots", "post", lambda: web.post("/api/v1/snapshots", headers={"Authorization":
                                                              "Enigma " + "B" * 118}, status=[401, 429]))] * 11
     for path, method, call in calls:
@@ -85,6 +95,16 @@ def test_every_documented_api_response_matches_a_real_one(api, w1):
     w1.remove_sensor()
     app.thermometer = type(app.thermometer)("auto", w1.root, 0, 1)  # no cached reading
     check("/api/v1/temperature", "get", web.get("/api/v1/temperature", status=503))
+
+
+def test_api_reads_behind_a_viewer_password_match_their_documented_401(make_app):
+    app = make_app()
+    app.password.set("a viewer password")
+    web = webtest.TestApp(app)
+    for path, item in SPEC["paths"].items():
+        if path.startswith("/api/") and "get" in item:
+            address = path.replace("{photo_id}", "AAAAAAAAAAAA")
+            check(path, "get", web.get(address, status=401))
 
 
 def test_the_camera_failing_matches_its_documented_503(make_app):

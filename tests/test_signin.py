@@ -75,6 +75,16 @@ def test_signing_in_sets_a_signed_httponly_lax_cookie_and_returns_where_the_visi
     web.post("/api/v1/snapshots", status=401)  # write calls still need a token
 
 
+def test_behind_a_password_photos_are_cached_by_the_browser_only(guarded, make_app, tmp_path):
+    web = webtest.TestApp(make_app(data_dir=tmp_path / "open"))
+    app, photo, signed_in = guarded()
+    sign_in(signed_in)
+    for address in (f"/photos/{photo.filename}", f"/photos/{photo.id}/thumb.jpg"):
+        assert signed_in.get(address).headers["Cache-Control"] == "private, max-age=31536000, immutable"
+    open_photo = web.post("/snapshot").follow().html.select_one("img#image-data")["src"]
+    assert web.get(open_photo).headers["Cache-Control"] == "public, max-age=31536000, immutable"
+
+
 def test_a_wrong_password_is_refused_with_a_sentence(guarded):
     _, _, web = guarded()
     page = sign_in(web, "not the password", status=401)
