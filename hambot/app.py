@@ -173,7 +173,7 @@ def _routes(hambot):
         return _photo_bytes(path, "image/jpeg", f"{found.id}-thumb", photo_cache())
 
     def photo_cache():
-        return PRIVATE_PHOTO_CACHE if hambot.password.is_set() else PHOTO_CACHE
+        return PRIVATE_PHOTO_CACHE if request.environ.get("hambot.password_set") else PHOTO_CACHE
 
     @app.get("/photos")
     def gallery():
@@ -216,6 +216,7 @@ def _routes(hambot):
         if path in OPEN_PATHS or path.startswith("/static/"):
             return
         generation = hambot.password.generation()
+        request.environ["hambot.password_set"] = generation is not None
         if generation is None:
             return
         if hambot.session.verify(request.get_cookie(SESSION_COOKIE), generation):

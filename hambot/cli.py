@@ -49,16 +49,13 @@ def _capture(settings, args):
 
 def _temperature(settings, args):
     from .history import History
-    from .store import Store
     from .thermometer import Thermometer, format_temperature
-    thermometer = Thermometer(settings.temperature_sensor, settings.w1_devices_dir, 0, settings.temperature_timeout)
-    reading = thermometer.wait(thermometer.start(), time.monotonic() + settings.temperature_timeout)
+    reading = Thermometer(settings.temperature_sensor, settings.w1_devices_dir, 0,
+                          settings.temperature_timeout).fresh()
     if reading.celsius is None:
         raise UsageError(reading.problem or "There is no reading.")
     if args.record:
-        store = Store(settings.data_dir)
-        store.open()
-        History(store.database).record(reading.celsius, args.source, reading.read_at)
+        History(_store(settings).database).record(reading.celsius, args.source, reading.read_at)
     shown = format_temperature(reading.celsius, settings.temperature_unit)
     print(f"{shown} from {reading.sensor_id}{' (recorded)' if args.record else ''}")
     return 0

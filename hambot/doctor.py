@@ -42,7 +42,7 @@ def run_checks(environ=None):
     yield _secret_key(settings)
     yield _camera(store, settings)
     yield _sensor(settings)
-    yield from _devices(settings)
+    yield from _devices()
 
 
 def _data_folder(store, settings):
@@ -119,8 +119,8 @@ def _sensor(settings):
     if settings.temperature_sensor == "auto" and not settings.w1_devices_dir.is_dir() and not _pi_model():
         return Check(True, f"There is no 1-Wire bus ({settings.w1_devices_dir}) on this machine; the sensor check "
                            "does not apply.")
-    thermometer = Thermometer(settings.temperature_sensor, settings.w1_devices_dir, 0, settings.temperature_timeout)
-    reading = thermometer.wait(thermometer.start(), time.monotonic() + settings.temperature_timeout)
+    reading = Thermometer(settings.temperature_sensor, settings.w1_devices_dir, 0,
+                          settings.temperature_timeout).fresh()
     if reading.celsius is None:
         return Check(False, f"The temperature sensor gave no reading: {reading.problem}",
                      "Check the probe's wiring and that dtoverlay=w1-gpio is in /boot/firmware/config.txt.")
@@ -132,7 +132,7 @@ def _sensor(settings):
     return Check(True, f"The sensor {reading.sensor_id} reads {shown}.")
 
 
-def _devices(settings):
+def _devices():
     videos = sorted(Path("/dev").glob("video*"))
     if not videos:
         yield Check(True, "There is no /dev/video* device on this machine; the device check does not apply.")

@@ -17,9 +17,9 @@ class CameraTrouble:
     storage: bool  # the disk, not the camera, is the problem
 
 
-def camera_trouble(store):
+def camera_trouble(store, latest=None):
     """None while the latest capture worked (or none was tried)."""
-    latest = store.latest_capture()
+    latest = latest or store.latest_capture()
     if latest is None or latest.photo_id is not None:
         return None
     success = store.last_success()
@@ -34,7 +34,7 @@ def health_report(hambot, iso):
     count, size = store.totals()
     free = retention.free_bytes()
     latest = store.latest_capture()
-    trouble = camera_trouble(store)
+    trouble = camera_trouble(store, latest)
     problems = []
     if trouble and not trouble.storage and trouble.failures >= FAILURES_FOR_UNHEALTHY:
         problems.append(f"The camera's last {trouble.failures} captures failed: {trouble.sentence}")

@@ -26,11 +26,12 @@ class Retention:
     def prune(self):
         """Remove the oldest unkept photos until every limit holds (or only kept ones are left)."""
         removed = []
-        while True:
+        while self._over(*self.store.totals()) or self.free_bytes() < self.min_free_bytes:
             doomed = self._choose(self.store.oldest_unkept(BATCH))
             if not doomed:
-                return removed
+                break  # only kept photos are left
             removed += self.store.delete_many(doomed)
+        return removed
 
     def _choose(self, candidates):
         """The oldest of `candidates` that must go by count and bytes; for free space, one at a time,

@@ -118,6 +118,10 @@ class Thermometer:
             return latest
         if self.sensor == "none":
             return self.read()
+        return self.fresh()
+
+    def fresh(self):
+        """A new reading, waiting at most `timeout` for it."""
         return self.wait(self.start(), time.monotonic() + self.timeout)
 
 
