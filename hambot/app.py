@@ -1,5 +1,6 @@
 """The web app: thin routes over the store, the shutter and the thermometer."""
 
+import json
 import logging
 import os
 import time
@@ -36,7 +37,7 @@ PRIVATE_PHOTO_CACHE = "private, max-age=31536000, immutable"  # behind a passwor
 PAGE_CACHE = "no-store"
 LEGACY_QUERY = "get image"  # D.O.G.'s "/?get+image=..." bookmarks
 GALLERY_PAGE = 24
-OPEN_PATHS = frozenset({"/login", "/healthz", "/favicon.ico"})  # reachable without signing in
+OPEN_PATHS = frozenset({"/login", "/healthz", "/favicon.ico", "/manifest.webmanifest"})  # reachable without signing in
 
 
 class Hambot:
@@ -110,7 +111,7 @@ def _routes(hambot):
         remember(shot.photo)
         if legacy:
             return page.photo(shot.photo)
-        return see_other(f"/photos/{shot.photo.id}")
+        return see_other(f"/photos/{shot.photo.id}" + ("?shared=1" if shot.reused else ""))
 
     @app.get("/")
     @app.get("/index")
@@ -159,7 +160,8 @@ def _routes(hambot):
             abort(404, "There is no photo with that address.")
         if not dot:
             response.set_header("Cache-Control", PAGE_CACHE)
-            return page.photo(found, *store.neighbours(found))
+            shared = request.query.get("shared") == "1"  # the dead time gave this visitor someone's photo
+            return page.photo(found, *store.neighbours(found), shared=shared)
         if extension != found.extension:
             abort(404, "There is no photo with that address.")
         return _photo_bytes(store.path_of(found), found.content_type, found.id, photo_cache())
@@ -270,6 +272,12 @@ def _routes(hambot):
         if filename not in views.STATIC_FILES:
             abort(404, "There is no such file.")
         return bottle.static_file(filename, root=str(STATIC_DIR), headers={"Cache-Control": "public, max-age=86400"})
+
+    @app.get("/manifest.webmanifest")
+    def manifest():
+        response.set_header("Content-Type", "application/manifest+json")
+        response.set_header("Cache-Control", "public, max-age=86400")
+        return json.dumps(views.manifest(settings.site_title))
 
     @app.get("/favicon.ico")
     def favicon():

@@ -205,6 +205,8 @@ def _page_paths():
         "/temperature": {"get": {"summary": "The temperature chart", "responses": page}},
         "/static/{filename}": {"get": {"summary": "Style sheet, script and icons", "responses": file}},
         "/favicon.ico": {"get": {"summary": "The icon", "responses": file}},
+        "/manifest.webmanifest": {"get": {"summary": "The web app manifest (add to home screen)", "responses": {
+            "200": {"description": "the manifest", "content": {"application/manifest+json": {}}}}}},
         "/healthz": {"get": {"summary": "Health for monitors; open even with a viewer password", "responses": {
             "200": _json("healthy", _ref("Health")),
             "503": _json("the camera's last captures all failed, or the disk is low", _ref("Health"))}}},

@@ -1,5 +1,6 @@
 """Renders the pages; templates live in templates/, and every value in them is escaped."""
 
+import math
 import time
 from pathlib import Path
 
@@ -28,6 +29,15 @@ STATUS_TITLES = {400: "Bad request", 401: "Sign in", 403: "Not allowed", 404: "N
                  507: "Disk full"}
 
 
+def manifest(site_title):
+    """The web app manifest, so a phone can add hambot to its home screen."""
+    return {"name": site_title, "short_name": site_title[:12], "start_url": "/", "scope": "/",
+            "display": "standalone", "background_color": "#fbf8f3", "theme_color": "#b5562b",
+            "icons": [{"src": "/static/favicon.svg", "sizes": "any", "type": "image/svg+xml"},
+                      {"src": "/static/icon-192.png", "sizes": "192x192", "type": "image/png"},
+                      {"src": "/static/icon-512.png", "sizes": "512x512", "type": "image/png"}]}
+
+
 def moment(timestamp):
     """A time as ISO 8601 UTC for machines and a plain UTC text for people without JavaScript."""
     utc = time.gmtime(timestamp)
@@ -54,8 +64,17 @@ class Pages:
     def login(self, target, sentence=None):
         return self.render("login.tpl", target=target, sentence=sentence)
 
-    def photo(self, photo, older=None, newer=None):
-        return self.render("photo.tpl", photo=photo, older=older, newer=newer)
+    def photo(self, photo, older=None, newer=None, shared=False):
+        return self.render("photo.tpl", photo=photo, older=older, newer=newer,
+                           shared=self.shared_note(photo) if shared else None)
+
+    def shared_note(self, photo):
+        """Why a press showed an existing photo, and when the camera takes a new one."""
+        age = max(0, round(time.time() - photo.taken_at))
+        rest = self.settings.dead_time
+        wait = max(0, math.ceil(photo.taken_at + rest - time.time()))
+        ready = f"A new one can be taken in {wait} s." if wait else "A new one can be taken now."
+        return f"Someone took this {age} s ago; the camera rests {rest:g} s between photos. {ready}"
 
     def gallery(self, photos, older, newer):
         return self.render("gallery.tpl", photos=photos, older=older, newer=newer)

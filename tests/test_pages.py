@@ -1,10 +1,12 @@
 """The visitor's flow through the real app (WebTest): press, see the photo, come back to it."""
 
+import io
 import re
 import threading
 
 import pytest
 import webtest
+from PIL import Image
 
 from conftest import CAMERAS
 from hambot.cookies import COOKIE_NAME
@@ -124,8 +126,12 @@ def test_the_old_dog_bookmark_takes_a_photo_and_shows_it(web, camera_runs):
 def test_a_press_within_the_dead_time_lands_on_the_same_photo(web, camera_runs):
     first = press(web).headers["Location"]
     second = press(web).headers["Location"]
-    assert first == second
+    assert second == first + "?shared=1"
     assert camera_runs.count() == 1
+    note = web.get(second).html.select_one(".shared").text
+    assert re.fullmatch(r"Someone took this \d s ago; the camera rests 10 s between photos\. "
+                        r"A new one can be taken in \d+ s\.", note)
+    assert web.get(first).html.select_one(".shared") is None
 
 
 @pytest.mark.parametrize("camera, sentence", [
@@ -232,7 +238,7 @@ def test_a_press_beyond_the_waiting_threads_gets_the_pending_page_then_the_photo
     first.join(timeout=30)
     landed = web.get(pending_url)
     assert landed.status_int == 303
-    assert landed.headers["Location"] == f"/photos/{web.app.store.latest().id}"
+    assert landed.headers["Location"] == f"/photos/{web.app.store.latest().id}?shared=1"  # someone else's press
     assert "hambot_photo=" in landed.headers["Set-Cookie"]
     assert camera_runs.count() == 1
 
@@ -267,3 +273,18 @@ def test_a_failed_capture_is_logged(make_app, caplog):
     press(web, status=503)
     assert any("capture failed" in r.message and "The camera produced no image." in r.message
                for r in caplog.records)
+
+
+def test_the_web_app_manifest_names_the_site_and_its_icons_are_real(make_app):
+    web = webtest.TestApp(make_app(site_title="Moolah's cam"))
+    assert web.get("/").html.find("link", rel="manifest")["href"] == "/manifest.webmanifest"
+    answer = web.get("/manifest.webmanifest")
+    assert answer.content_type == "application/manifest+json"
+    manifest = answer.json
+    assert manifest["name"] == "Moolah's cam" and manifest["start_url"] == "/" and manifest["display"] == "standalone"
+    for icon in manifest["icons"]:
+        body = web.get(icon["src"]).body
+        if icon["type"] == "image/png":
+            side = int(icon["sizes"].split("x")[0])
+            with Image.open(io.BytesIO(body)) as image:
+                assert image.format == "PNG" and image.size == (side, side)

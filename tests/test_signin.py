@@ -58,7 +58,7 @@ def test_with_a_password_pages_images_and_api_reads_need_signing_in(guarded):
     error = web.get("/api/v1/photos", status=401)
     assert error.json == {"error": "Sign in on the web page or send a token: Authorization: Enigma <token>.",
                           "status": 401}
-    for open_path in ("/login", "/healthz", "/static/style.css", "/favicon.ico"):
+    for open_path in ("/login", "/healthz", "/static/style.css", "/favicon.ico", "/manifest.webmanifest"):
         assert web.get(open_path).status_int == 200
 
 

@@ -9,6 +9,9 @@
 % end
 <link rel="stylesheet" href="/static/style.css?v={{version}}">
 <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+<link rel="apple-touch-icon" href="/static/icon-192.png">
+<link rel="manifest" href="/manifest.webmanifest">
+<meta name="theme-color" content="#b5562b">
 <script src="/static/hambot.js?v={{version}}" defer></script>
 </head>
 <body>

@@ -1,5 +1,8 @@
 % taken = moment(photo.taken_at)
 % rebase('layout.tpl', title='Photo of ' + taken['text'])
+% if shared:
+<p class="shared" role="status">{{shared}}</p>
+% end
 <figure class="photo">
   <img id="image-data" src="/photos/{{photo.filename}}" width="{{photo.width}}" height="{{photo.height}}" alt="The enclosure on {{taken['text']}}">
   <figcaption>
