@@ -25,7 +25,7 @@ from .security import behind_proxy, is_same_origin, with_security_headers
 from .settings import ConfigError
 from .shutter import Shutter
 from .signin import SESSION_COOKIE, SessionCookie, ViewerPassword
-from .store import Store, is_valid_id
+from .store import Store, is_valid_id, open_store
 from .thermometer import Thermometer
 from .tokens import Tokens
 
@@ -81,9 +81,7 @@ def create_app(settings):
 
 def open_tokens(settings):
     """The token book alone, for the command line: no camera, no sensor, no web app."""
-    store = Store(settings.data_dir)
-    store.open()
-    return _token_book(store, settings, load_secret_key(settings))
+    return _token_book(open_store(settings.data_dir), settings, load_secret_key(settings))
 
 
 def _token_book(store, settings, secret):
@@ -99,8 +97,7 @@ def _routes(hambot):
         return store.get(hambot.cookie.verify(request.get_cookie(COOKIE_NAME)))
 
     def remember(photo):
-        response.set_cookie(COOKIE_NAME, hambot.cookie.sign(photo.id), max_age=MAX_AGE, path="/",
-                            httponly=True, samesite="lax", secure=request.environ["wsgi.url_scheme"] == "https")
+        _set_cookie(COOKIE_NAME, hambot.cookie.sign(photo.id), MAX_AGE)
 
     def answer(shot, *, legacy=False):
         """Turn a press's outcome into the page the visitor lands on."""
@@ -135,10 +132,7 @@ def _routes(hambot):
 
     @app.post("/snapshot")
     def snapshot():
-        if not is_same_origin(request.environ):
-            log.warning("refused a snapshot posted from another site (Origin: %.100r)",
-                        request.environ.get("HTTP_ORIGIN"))
-            abort(403, "This form can only be sent from hambot's own page.")
+        _require_same_origin()
         return answer(shutter.press("button"))
 
     @app.get("/snapshots/pending")
@@ -242,8 +236,7 @@ def _routes(hambot):
 
     @app.post("/login")
     def login():
-        if not is_same_origin(request.environ):
-            abort(403, "This form can only be sent from hambot's own page.")
+        _require_same_origin()
         target = _local_target(request.forms.get("next"))
         address = request.environ.get("REMOTE_ADDR", "")
         wait = hambot.login_failures.retry_after(address)
@@ -255,15 +248,13 @@ def _routes(hambot):
             log.warning("refused a sign-in from %s: wrong password", client_key(address))
             return _page_response(401, page.login(target, "That password is not right."))
         log.info("signed in from %s", client_key(address))
-        response.set_cookie(SESSION_COOKIE, hambot.session.sign(hambot.password.generation()),
-                            max_age=int(hambot.session.lifetime), path="/", httponly=True, samesite="lax",
-                            secure=request.environ["wsgi.url_scheme"] == "https")
+        session = hambot.session.sign(hambot.password.generation())
+        _set_cookie(SESSION_COOKIE, session, int(hambot.session.lifetime))
         return see_other(target)
 
     @app.post("/logout")
     def logout():
-        if not is_same_origin(request.environ):
-            abort(403, "This form can only be sent from hambot's own page.")
+        _require_same_origin()
         response.delete_cookie(SESSION_COOKIE, path="/")
         return see_other("/login")
 
@@ -322,6 +313,20 @@ def _page_response(status, body, **headers):
     for name, value in headers.items():
         result.set_header(name.replace("_", "-"), value)
     return result
+
+
+def _require_same_origin():
+    """403 for a form posted from another site's page."""
+    if not is_same_origin(request.environ):
+        log.warning("refused a form posted from another site to %s (Origin: %.100r)",
+                    request.path, request.environ.get("HTTP_ORIGIN"))
+        abort(403, "This form can only be sent from hambot's own page.")
+
+
+def _set_cookie(name, value, max_age):
+    """HttpOnly, SameSite=Lax, and Secure whenever the visitor came over HTTPS."""
+    response.set_cookie(name, value, max_age=max_age, path="/", httponly=True, samesite="lax",
+                        secure=request.environ["wsgi.url_scheme"] == "https")
 
 
 def _local_target(target):

@@ -62,10 +62,8 @@ def _temperature(settings, args):
 
 
 def _store(settings):
-    from .store import Store
-    store = Store(settings.data_dir)
-    store.open()
-    return store
+    from .store import open_store
+    return open_store(settings.data_dir)
 
 
 def _prune(settings, args):
@@ -245,7 +243,8 @@ def parser():
     install.add_argument("--venv", help="the virtualenv with hambot in it (default PREFIX/venv)")
     install.add_argument("--data-dir", default="/var/lib/hambot", help="photos and index (default /var/lib/hambot)")
     install.add_argument("--config-dir", default="/etc/hambot", help="config.py goes here (default /etc/hambot)")
-    install.add_argument("--unit-dir", default="/etc/systemd/system", help="systemd units (default /etc/systemd/system)")
+    install.add_argument("--unit-dir", default="/etc/systemd/system",
+                         help="systemd units (default /etc/systemd/system)")
     install.add_argument("--bin-dir", default="/usr/local/bin", help="the hambot command (default /usr/local/bin)")
     install.add_argument("--no-start", action="store_true", help="write everything but do not enable or start")
     install.set_defaults(run=_install_service, settings=False)

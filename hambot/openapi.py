@@ -154,8 +154,10 @@ def _api_paths():
                 "201": _json("a new photo", _ref("Snapshot"), Location=("string", "the new photo's record")),
                 "200": _json("the dead time gave back the latest photo", _ref("Snapshot")),
                 "400": BAD_REQUEST, **TOKEN_ERRORS,
-                "503": _error("the camera failed or is busy", **{"Retry-After": ("integer", "sent when the camera is busy", "optional")}),
-                "507": _error("the disk is below MIN_FREE_MB and nothing more can be pruned; the camera did not run")}}},
+                "503": _error("the camera failed or is busy",
+                              **{"Retry-After": ("integer", "sent when the camera is busy", "optional")}),
+                "507": _error("the disk is below MIN_FREE_MB and nothing more can be pruned; "
+                              "the camera did not run")}}},
         "/api/v1/photos/{photo_id}/keep": {
             "parameters": [PHOTO_ID],
             "post": {"summary": "Keep a photo: retention never removes it", "operationId": "keepPhoto",

@@ -301,7 +301,7 @@ class Store:
         return Capture(*row) if row else None
 
     def failures_since(self, capture):
-        """How many camera runs after `capture` (None: ever) failed; all of them did, as `capture` is the last success."""
+        """How many camera runs failed after `capture`, the last success (None: ever)."""
         row = self._db().execute("SELECT count(*) FROM captures WHERE seq > ? AND coalesce(status, 503) = 503",
                                  (capture.seq if capture else 0,)).fetchone()
         return row[0]
@@ -312,6 +312,13 @@ class Store:
             f"SELECT {CAPTURE_COLUMNS} FROM captures WHERE seq > ? ORDER BY seq LIMIT 1",
             (seq,)).fetchone()
         return Capture(*row) if row else None
+
+
+def open_store(data_dir):
+    """A Store ready to use, its folders made and its index brought up to date."""
+    store = Store(data_dir)
+    store.open()
+    return store
 
 
 def _photo(row):
