@@ -1,23 +1,28 @@
 # make run   - set everything up and start the server on HOST:PORT (default 127.0.0.1:8080)
 # make test  - set everything up and run the whole test suite
 # make bench - the benchmarks under bench/, printed as tables
+# make screenshots - the browser tests, saving their screenshots to docs/screenshots for the README
 # make install - as root on the Pi: hambot in PREFIX/venv, the hambot user, /etc/hambot, systemd units, started
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+AXE := $(VENV)/axe-core-4.14.1.min.js
 
 PREFIX ?= /opt/hambot
 SYSTEM_PYTHON ?= /usr/bin/python3
 
-.PHONY: run test bench check-config system-packages clean install
+.PHONY: run test bench screenshots check-config system-packages clean install
 
 run: $(INSTALLED)
 	$(BIN)/hambot serve
 
-test: $(INSTALLED) system-packages
+test: $(INSTALLED) $(AXE) system-packages
 	$(BIN)/python -m pytest
+
+screenshots: $(INSTALLED) $(AXE) system-packages
+	HAMBOT_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest tests/test_browser.py
 
 bench: $(INSTALLED)
 	$(BIN)/python bench/history_scale.py
@@ -32,15 +37,20 @@ $(INSTALLED): pip_requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --editable .
 	touch $@
 
+# The accessibility checker the browser tests inject, from the npm registry, checked against its sha512.
+$(AXE): tests/axe_core.py $(INSTALLED)
+	$(BIN)/python tests/axe_core.py
+
 # Debian's python3 needs python3-venv before it can make a virtualenv.
 .PHONY: apt-python-venv
 apt-python-venv:
 	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq python3-venv; \
 	else echo "Please run: sudo apt-get install python3-venv" >&2; exit 1; fi
 
-# Tools the tests run for real: shellcheck (camera_access.sh), systemd-analyze (the units).
+# Tools the tests run for real: shellcheck (camera_access.sh), systemd-analyze (the units),
+# Chromium and its WebDriver (the browser tests; Debian's builds, never a downloaded browser).
 system-packages:
-	@missing=""; for pair in shellcheck:shellcheck systemd-analyze:systemd; do \
+	@missing=""; for pair in shellcheck:shellcheck systemd-analyze:systemd chromium:chromium chromedriver:chromium-driver; do \
 	  command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair#*:}"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \

@@ -91,7 +91,7 @@ def _token_book(store, settings, secret):
 def _routes(hambot):
     app = bottle.Bottle()
     store, shutter, settings = hambot.store, hambot.shutter, hambot.settings
-    page = views.Pages(settings)
+    page = views.Pages(settings, store.usual_capture_seconds)
 
     def visitor_photo():
         return store.get(hambot.cookie.verify(request.get_cookie(COOKIE_NAME)))
@@ -116,9 +116,12 @@ def _routes(hambot):
         response.set_header("Cache-Control", PAGE_CACHE)
         if LEGACY_QUERY in request.query:
             return answer(shutter.press("legacy"), legacy=True)
-        photo = visitor_photo()
+        minutes = _refresh_minutes()
+        refresh = views.AutoRefresh(minutes, "/", f"/?refresh={minutes}")
+        photo = store.latest() if minutes else visitor_photo()  # auto-refresh follows the newest photo
         latest = None if photo else store.latest()  # offered to visitors with no photo of their own
-        return page.home(photo, latest, hambot.thermometer.current(), sparkline(), camera_trouble(store))
+        return page.home(photo, latest, hambot.thermometer.current(), sparkline(), camera_trouble(store),
+                         auto_refresh=refresh)
 
     def sparkline():
         until = time.time()
@@ -155,10 +158,21 @@ def _routes(hambot):
         if not dot:
             response.set_header("Cache-Control", PAGE_CACHE)
             shared = request.query.get("shared") == "1"  # the dead time gave this visitor someone's photo
-            return page.photo(found, *store.neighbours(found), shared=shared)
+            minutes = _refresh_minutes()
+            refresh = views.AutoRefresh(minutes, f"/photos/{found.id}", f"/latest?refresh={minutes}")
+            return page.photo(found, *store.neighbours(found), shared=shared, auto_refresh=refresh)
         if extension != found.extension:
             abort(404, "There is no photo with that address.")
         return _photo_bytes(store.path_of(found), found.content_type, found.id, photo_cache())
+
+    @app.get("/latest")
+    def latest_photo():
+        """The newest photo's page, which an auto-refreshing photo page moves on to."""
+        response.set_header("Cache-Control", PAGE_CACHE)
+        minutes = _refresh_minutes()
+        newest = store.latest()
+        query = f"?refresh={minutes}" if minutes else ""
+        return see_other(f"/photos/{newest.id}{query}" if newest else f"/{query}")
 
     @app.get("/photos/<photo_id>/thumb.jpg")
     def thumbnail(photo_id):
@@ -342,6 +356,17 @@ def _int_param(name):
     if not value.isascii() or not value.isdigit() or len(value) > 15:
         abort(400, f"The address's {name} part must be a whole number.")
     return int(value)
+
+
+def _refresh_minutes():
+    """The auto-refresh the visitor chose in the address (?refresh=5), 0 when off."""
+    value = request.query.get("refresh", "0")
+    choices = {str(minutes): minutes for minutes in views.REFRESH_CHOICES}
+    if value == "0":
+        return 0
+    if value not in choices:
+        abort(400, f"The address's refresh part must be 0 (off) or a number of minutes: {', '.join(choices)}.")
+    return choices[value]
 
 
 def _photo_bytes(path, content_type, etag, cache):

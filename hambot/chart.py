@@ -15,7 +15,7 @@ RANGES = {  # name: (seconds shown, bucket width, tick every, tick label format)
 RANGE_WORDS = {"24h": "24 hours", "7d": "7 days", "30d": "30 days"}
 SPARKLINE_WIDTH = 1800
 WIDTH, HEIGHT = 720, 260
-LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 28
+LEFT, RIGHT, TOP, BOTTOM = 72, 12, 12, 34
 STEPS = (0.5, 1, 2, 5, 10, 20)
 
 
@@ -106,12 +106,15 @@ def _x_axis(scale, range_name):
     every, label_format = RANGES[range_name][2], RANGES[range_name][3]
     parts = [f'<line class="axis" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{HEIGHT - BOTTOM}" y2="{HEIGHT - BOTTOM}"/>']
     tick = (scale.since // every + 1) * every
+    count = 0
     while tick < scale.until:
         x = scale.x(tick)
+        count += 1
         utc = time.gmtime(tick)
         iso = time.strftime("%Y-%m-%dT%H:%M:%SZ", utc)
         parts.append(f'<line class="grid" x1="{x}" x2="{x}" y1="{TOP}" y2="{HEIGHT - BOTTOM}"/>')
-        parts.append(f'<text class="tick" x="{x}" y="{HEIGHT - 8}" text-anchor="middle" data-time="{iso}"'
+        every_other = " every-other" if count % 2 else ""  # phones show half the labels, in larger type
+        parts.append(f'<text class="tick{every_other}" x="{x}" y="{HEIGHT - 8}" text-anchor="middle" data-time="{iso}"'
                      f' data-format="{"time" if "%H" in label_format else "date"}">'
                      f"{time.strftime(label_format, utc).lstrip('0')}</text>")
         tick += every

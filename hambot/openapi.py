@@ -193,7 +193,8 @@ def _page_paths():
              "304": {"description": "not modified (If-None-Match)"}, "404": _html("no such photo")}
     file = {"200": {"description": "the file"}, "304": {"description": "not modified"}, "404": _html("no such file")}
     return {
-        "/": {"get": {"summary": "Home: your last photo, the temperature, the button", "responses": page}},
+        "/": {"get": {"summary": "Home: your last photo, the temperature, the button; ?refresh=N follows the newest",
+                      "responses": page}},
         "/index": {"get": {"summary": "The same as /", "responses": page}},
         "/snapshot": {"post": {"summary": "The button: take a photo and go to its page", "responses": {
             "303": _redirect("the photo's page"), "403": _html("posted from another site"),
@@ -203,6 +204,8 @@ def _page_paths():
         "/photos": {"get": {"summary": "The gallery, newest first", "responses": {**page, "404": _html("")}}},
         "/photos/{name}": {"get": {"summary": "A photo's page (<id>) or image (<id>.jpg, <id>.png)",
                                    "responses": {**page, **image}}},
+        "/latest": {"get": {"summary": "The newest photo's page (auto-refresh moves on to it)", "responses": {
+            "303": _redirect("the newest photo's page, or home when there is none")}}},
         "/photos/{photo_id}/thumb.jpg": {"get": {"summary": "A photo's thumbnail", "responses": image}},
         "/temperature": {"get": {"summary": "The temperature chart", "responses": page}},
         "/static/{filename}": {"get": {"summary": "Style sheet, script and icons", "responses": file}},

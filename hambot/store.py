@@ -5,6 +5,7 @@ import logging
 import os
 import re
 import secrets
+import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -299,6 +300,12 @@ class Store:
         row = self._db().execute(f"SELECT {CAPTURE_COLUMNS} FROM captures WHERE photo_id IS NOT NULL"
                                  " ORDER BY seq DESC LIMIT 1").fetchone()
         return Capture(*row) if row else None
+
+    def usual_capture_seconds(self, recent=9):
+        """The median length of the last few successful captures, which the button's progress bar fills over."""
+        rows = self._db().execute("SELECT finished_at - started_at FROM captures WHERE photo_id IS NOT NULL"
+                                  " ORDER BY seq DESC LIMIT ?", (recent,)).fetchall()
+        return statistics.median(max(0.0, row[0]) for row in rows) if rows else None
 
     def failures_since(self, capture):
         """How many camera runs failed after `capture`, the last success (None: ever)."""

@@ -2,6 +2,7 @@
 
 import math
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from bottle import request, template
@@ -45,28 +46,47 @@ def moment(timestamp):
             "text": time.strftime("%d %b %Y, %H:%M:%S UTC", utc).lstrip("0")}
 
 
+@dataclass(frozen=True)
+class AutoRefresh:
+    """An opt-in refresh: its form sends `minutes` to `here`, and each refresh loads `follow` (0 minutes: off)."""
+    minutes: int
+    here: str
+    follow: str
+
+
+REFRESH_CHOICES = {1: "every minute", 5: "every 5 minutes", 15: "every 15 minutes", 60: "every hour"}
+
+
 class Pages:
-    def __init__(self, settings):
+    def __init__(self, settings, usual_capture_seconds=lambda: None):
         self.settings = settings
+        self.usual_capture_seconds = usual_capture_seconds
 
     def render(self, name, **values):
+        values.setdefault("auto_refresh", None)
         return template(name, template_lookup=[TEMPLATES], site_title=self.settings.site_title,
                         version=__version__, moment=moment, temperature=self.temperature,
-                        signed_in=request.environ.get("hambot.signed_in", False), **values)
+                        signed_in=request.environ.get("hambot.signed_in", False),
+                        capture_seconds=self.capture_seconds, refresh_choices=REFRESH_CHOICES, **values)
+
+    def capture_seconds(self):
+        """How long a press usually takes, for the button's progress bar; 0 when there is no history yet."""
+        usual = self.usual_capture_seconds()
+        return 0 if usual is None else round(min(usual, self.settings.camera_timeout), 1)
 
     def temperature(self, celsius):
         return format_temperature(celsius, self.settings.temperature_unit)
 
-    def home(self, photo, latest, reading, sparkline, trouble):
+    def home(self, photo, latest, reading, sparkline, trouble, auto_refresh=None):
         return self.render("home.tpl", photo=photo, latest=latest, reading=reading, sparkline=sparkline,
-                           trouble=trouble)
+                           trouble=trouble, auto_refresh=auto_refresh)
 
     def login(self, target, sentence=None):
         return self.render("login.tpl", target=target, sentence=sentence)
 
-    def photo(self, photo, older=None, newer=None, shared=False):
+    def photo(self, photo, older=None, newer=None, shared=False, auto_refresh=None):
         return self.render("photo.tpl", photo=photo, older=older, newer=newer,
-                           shared=self.shared_note(photo) if shared else None)
+                           shared=self.shared_note(photo) if shared else None, auto_refresh=auto_refresh)
 
     def shared_note(self, photo):
         """Why a press showed an existing photo, and when the camera takes a new one."""

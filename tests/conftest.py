@@ -151,14 +151,14 @@ def hambot(tmp_path, w1, camera_runs):
     return run
 
 
-def add_photo(store, celsius=21.5, source="test", sample="sample.jpg", data=None):
-    """Store a copy of a sample image (or `data`, a JPEG) as if the camera had just taken it."""
+def add_photo(store, celsius=21.5, source="test", sample="sample.jpg", data=None, seconds=0.0):
+    """Store a copy of a sample image (or `data`, a JPEG) as if the camera had just taken it in `seconds`."""
     path = store.temp_path(Path(sample).suffix)
     data = (CAMERAS / sample).read_bytes() if data is None else data
     path.write_bytes(data)
     content_type = "image/png" if sample.endswith(".png") else "image/jpeg"
     image = CapturedImage(path, content_type, 160, 120, len(data), 0.0)
-    return store.add(image, reading=Reading(celsius, 0), source=source, started_at=0)
+    return store.add(image, reading=Reading(celsius, 0), source=source, started_at=time.time() - seconds)
 
 
 def issue_token(app, name="phone", lifetime=86400):
@@ -235,3 +235,9 @@ def start_server(tmp_path, w1, camera_runs):
     yield start
     for server in servers:
         server.stop()
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    folder = getattr(config, "hambot_screenshots", None)
+    if folder:
+        terminalreporter.write_line(f"Screenshots of the pages: {folder}")

@@ -1,12 +1,15 @@
-% rebase('layout.tpl', title='Home', nav='home')
+% following = auto_refresh and auto_refresh.minutes
+% taken = photo and moment(photo.taken_at)
+% rebase('layout.tpl', title=('Photo of ' + taken['text']) if photo else 'Home', nav='home')
+<h1 class="visually-hidden">{{site_title}}</h1>
 % if trouble:
 %   include('trouble.tpl', trouble=trouble)
 % end
 % if photo:
-%   taken = moment(photo.taken_at)
+%   whose = 'The newest photo' if following else 'Your last photo'
 <figure class="photo">
-  <a href="/photos/{{photo.id}}"><img id="image-data" src="/photos/{{photo.filename}}" width="{{photo.width}}" height="{{photo.height}}" alt="Your last photo, taken {{taken['text']}}"></a>
-  <figcaption>Your last photo, taken <time datetime="{{taken['iso']}}">{{taken['text']}}</time></figcaption>
+  <a href="/photos/{{photo.id}}"><img id="image-data" src="/photos/{{photo.filename}}" width="{{photo.width}}" height="{{photo.height}}" alt="{{whose}}, taken {{taken['text']}}"></a>
+  <figcaption>{{whose}}, taken <time datetime="{{taken['iso']}}">{{taken['text']}}</time></figcaption>
 </figure>
 % else:
 <figure class="placeholder">
@@ -25,3 +28,6 @@
 % end
 </p>
 % include('snapshot_form.tpl')
+% if auto_refresh:
+%   include('auto_refresh.tpl')
+% end

@@ -7,6 +7,9 @@
 % if get('refresh'):
 <meta http-equiv="refresh" content="{{refresh}}">
 % end
+% if auto_refresh and auto_refresh.minutes:
+<noscript><meta http-equiv="refresh" content="{{auto_refresh.minutes * 60}}; url={{auto_refresh.follow}}"></noscript>
+% end
 <link rel="stylesheet" href="/static/style.css?v={{version}}">
 <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
 <link rel="apple-touch-icon" href="/static/icon-192.png">
@@ -28,7 +31,11 @@
   <form class="signout" method="post" action="/logout"><button type="submit">Sign out</button></form>
 % end
 </nav></header>
+% if auto_refresh and auto_refresh.minutes:
+<main data-refresh-seconds="{{auto_refresh.minutes * 60}}" data-refresh-url="{{auto_refresh.follow}}">
+% else:
 <main>
+% end
 {{!base}}
 </main>
 <footer class="site">hambot {{version}}</footer>

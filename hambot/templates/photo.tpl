@@ -1,5 +1,6 @@
 % taken = moment(photo.taken_at)
 % rebase('layout.tpl', title='Photo of ' + taken['text'])
+<h1 class="visually-hidden">Photo of {{taken['text']}}</h1>
 % if shared:
 <p class="shared" role="status">{{shared}}</p>
 % end
@@ -16,3 +17,6 @@
 </figure>
 % include('pager.tpl', older=older and f'/photos/{older}', newer=newer and f'/photos/{newer}', older_text='Older', newer_text='Newer')
 % include('snapshot_form.tpl', label='Get a new snapshot')
+% if auto_refresh:
+%   include('auto_refresh.tpl')
+% end
