@@ -1,6 +1,7 @@
 # make run   - set everything up and start the server on HOST:PORT (default 127.0.0.1:8080)
 # make test  - set everything up and run the whole test suite
-# make bench - the benchmarks under bench/, printed as tables
+# make bench - the benchmarks under bench/, printed as tables (under 10 minutes)
+# make soak  - an hour of mixed traffic and sped-up scheduled captures; memory and files must stay flat
 # make screenshots - the browser tests, saving their screenshots to docs/screenshots for the README
 # make install - as root on the Pi: hambot in PREFIX/venv, the hambot user, /etc/hambot, systemd units, started
 SHELL := /bin/bash
@@ -13,7 +14,7 @@ AXE := $(VENV)/axe-core-4.14.1.min.js
 PREFIX ?= /opt/hambot
 SYSTEM_PYTHON ?= /usr/bin/python3
 
-.PHONY: run test bench screenshots check-config system-packages clean install
+.PHONY: run test bench soak screenshots check-config system-packages bench-packages clean install
 
 run: $(INSTALLED)
 	$(BIN)/hambot serve
@@ -24,8 +25,12 @@ test: $(INSTALLED) $(AXE) system-packages
 screenshots: $(INSTALLED) $(AXE) system-packages
 	HAMBOT_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest tests/test_browser.py
 
-bench: $(INSTALLED)
+bench: $(INSTALLED) bench-packages
+	$(BIN)/python bench/live.py
 	$(BIN)/python bench/history_scale.py
+
+soak: $(INSTALLED)
+	$(BIN)/python bench/soak.py
 
 check-config: $(INSTALLED)
 	$(BIN)/hambot check-config
@@ -49,13 +54,24 @@ apt-python-venv:
 
 # Tools the tests run for real: shellcheck (camera_access.sh), systemd-analyze (the units),
 # Chromium and its WebDriver (the browser tests; Debian's builds, never a downloaded browser).
-system-packages:
-	@missing=""; for pair in shellcheck:shellcheck systemd-analyze:systemd chromium:chromium chromedriver:chromium-driver; do \
+# The benchmarks add wrk, the load generator. Each is command:Debian package.
+TEST_TOOLS := shellcheck:shellcheck systemd-analyze:systemd chromium:chromium chromedriver:chromium-driver
+BENCH_TOOLS := wrk:wrk
+
+define apt-install-missing
+	@missing=""; for pair in $(1); do \
 	  command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair#*:}"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  else echo "Please run: sudo apt-get install$$missing" >&2; exit 1; fi; \
 	fi
+endef
+
+system-packages:
+	$(call apt-install-missing,$(TEST_TOOLS))
+
+bench-packages:
+	$(call apt-install-missing,$(BENCH_TOOLS))
 
 # The service's own virtualenv, from the system's python3 (one under /root could not be run by the hambot user).
 install:

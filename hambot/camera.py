@@ -2,6 +2,7 @@
 
 import logging
 import os
+import select
 import signal
 import stat
 import subprocess
@@ -74,14 +75,10 @@ class Camera:
                 raise CameraError(_exit_sentence(status, _last_line(output)))
 
     def _wait(self, process):
-        try:
-            return process.wait(timeout=self.timeout)
-        except subprocess.TimeoutExpired:
-            pass
+        if _exited_within(process, self.timeout):
+            return process.returncode
         _signal_group(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=KILL_GRACE)
-        except subprocess.TimeoutExpired:
+        if not _exited_within(process, KILL_GRACE):
             _signal_group(process.pid, signal.SIGKILL)
             process.wait()
         raise CameraError(f"The camera did not answer within {self.timeout:g} s.")
@@ -122,6 +119,27 @@ def inspect_image(path):
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
         raise CameraError(f"The camera produced a damaged image ({error}).") from None
     return content_type, width, height
+
+
+def _exited_within(process, timeout):
+    """Wait for the script, woken the moment it exits (a pidfd) rather than on subprocess's polling ticks."""
+    try:
+        pidfd = os.pidfd_open(process.pid)
+    except (AttributeError, OSError):  # not Linux 5.3+: subprocess's own polling wait
+        try:
+            process.wait(timeout=timeout)
+            return True
+        except subprocess.TimeoutExpired:
+            return False
+    try:
+        poller = select.poll()
+        poller.register(pidfd, select.POLLIN)
+        if not poller.poll(timeout * 1000):
+            return False
+    finally:
+        os.close(pidfd)
+    process.wait()
+    return True
 
 
 def _signal_group(pgid, signum):

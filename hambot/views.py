@@ -11,7 +11,8 @@ from . import __version__
 from .chart import RANGE_WORDS
 from .thermometer import format_temperature
 
-TEMPLATES = str(Path(__file__).with_name("templates"))
+# One list for every render: Bottle caches compiled templates by the lookup list's id().
+TEMPLATE_LOOKUP = [str(Path(__file__).with_name("templates"))]
 STATIC_FILES = frozenset(p.name for p in Path(__file__).with_name("static").iterdir())
 STATUS_SENTENCES = {
     400: "That request could not be understood.",
@@ -64,7 +65,7 @@ class Pages:
 
     def render(self, name, **values):
         values.setdefault("auto_refresh", None)
-        return template(name, template_lookup=[TEMPLATES], site_title=self.settings.site_title,
+        return template(name, template_lookup=TEMPLATE_LOOKUP, site_title=self.settings.site_title,
                         version=__version__, moment=moment, temperature=self.temperature,
                         signed_in=request.environ.get("hambot.signed_in", False),
                         capture_seconds=self.capture_seconds, refresh_choices=REFRESH_CHOICES, **values)

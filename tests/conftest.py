@@ -175,14 +175,14 @@ def free_port():
 
 
 class RunningServer:
-    """`hambot serve` (gunicorn) in its own process, on a free port."""
+    """`hambot serve` (gunicorn) in its own process, on a free port; `command` runs another server instead."""
 
-    def __init__(self, tmp_path, environ):
+    def __init__(self, tmp_path, environ, command=(sys.executable, "-m", "hambot", "serve")):
         self.port = free_port()
         self.log_path = tmp_path / "server.log"
         environ = dict(os.environ, **environ, HAMBOT_PORT=str(self.port), HAMBOT_HOST="127.0.0.1")
         with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "hambot", "serve"], env=environ,
+            self.process = subprocess.Popen(list(command), env=environ,
                                             cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
         self._wait_until_up()
 
