@@ -19,7 +19,7 @@ import webtest
 from hambot import history
 from hambot.app import create_app
 from hambot.settings import load_settings
-from hambot.store import PHOTO_COLUMNS, Photo, new_id
+from hambot.store import PHOTO_COLUMNS, PLACEHOLDERS, Photo, new_id
 
 SIZES = (100, 10_000, 100_000)
 REPEATS = 40
@@ -36,7 +36,7 @@ def fill(app, count):
             taken_at = now - (count - n) * PHOTO_SPACING
             photo = Photo(new_id(), taken_at, 21 + (n % 50) / 10, None, "schedule", 50_000, 1920, 1080,
                           "image/jpeg")
-            db.execute(f"INSERT INTO photos ({PHOTO_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)",
+            db.execute(f"INSERT INTO photos ({PHOTO_COLUMNS}) VALUES ({PLACEHOLDERS})",
                        dataclasses.astuple(photo))
             history.record(db, taken_at, photo.temperature_c, "photo")
         for n in range(READING_DAYS * 86400 // READING_SPACING):
