@@ -37,10 +37,11 @@ def gunicorn_options(settings):
     return options
 
 
-class HambotServer(BaseApplication):
-    def __init__(self, settings):
-        self.settings = settings
-        self.app = create_app(settings)  # before gunicorn starts, so a bad setting stops us here
+class GunicornServer(BaseApplication):
+    """Any WSGI app under gunicorn with the options `settings` give (the benchmarks' ceiling uses it too)."""
+
+    def __init__(self, settings, app):
+        self.settings, self.app = settings, app
         super().__init__()
 
     def load_config(self):
@@ -49,6 +50,11 @@ class HambotServer(BaseApplication):
 
     def load(self):
         return self.app
+
+
+class HambotServer(GunicornServer):
+    def __init__(self, settings):
+        super().__init__(settings, create_app(settings))  # before gunicorn starts: a bad setting stops us here
 
     def reload(self):
         """On SIGHUP (systemctl reload): read the settings again; gunicorn then replaces the workers gracefully."""
