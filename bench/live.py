@@ -5,7 +5,6 @@ Each part starts its own server with fake cameras and a fake sensor tree (the te
 from this process or from wrk, and prints a Markdown table. Run with `make bench`.
 """
 
-import http.client
 import io
 import os
 import re
@@ -116,7 +115,8 @@ def print_throughput(rows):
     for name, *cells in rows:
         shown = []
         for (rps, p50, p99, errors), (top, *_) in zip(cells, ceiling):
-            shown.append(f"{rps:,.0f} ({p50:.1f} / {p99:.1f}) {rps / top:.2f}×" + (f" **{errors} errors**" if errors else ""))
+            flagged = f" **{errors} errors**" if errors else ""
+            shown.append(f"{rps:,.0f} ({p50:.1f} / {p99:.1f}) {rps / top:.2f}×{flagged}")
         print(f"| {name} | " + " | ".join(shown) + " |")
 
 
@@ -162,9 +162,11 @@ def burst(lab, presses=100):
     photos = {o[1] for o in outcomes if o[0] == "photo"}
     last = max(o[2] for o in outcomes)
     print(f"\n### Burst: {presses} presses at once, a 1 s camera\n")
-    print("| camera runs | distinct photos shown | errors | last visitor has the page after | waited via the pending page |")
+    print("| camera runs | distinct photos shown | errors | last visitor has the page after "
+          "| waited via the pending page |")
     print("| ---: | ---: | ---: | ---: | ---: |")
-    print(f"| {runs} | {len(photos)} | {len(errors)} | {last:.2f} s | {sum(o[3] for o in outcomes if o[0] == 'photo')} |")
+    waited = sum(o[3] for o in outcomes if o[0] == "photo")
+    print(f"| {runs} | {len(photos)} | {len(errors)} | {last:.2f} s | {waited} |")
     if errors:
         print("errors:", errors[:3])
 
@@ -239,11 +241,16 @@ def paths_for_memory(photo):
     return ["/", f"/photos/{photo.id}", "/photos", "/api/v1/photos", f"/photos/{photo.filename}", "/temperature"]
 
 
+def gunicorn_processes(master):
+    """The master's pid, then its workers'."""
+    return [master, *sorted(int(p) for p in Path(f"/proc/{master}/task/{master}/children").read_text().split())]
+
+
 def rss_by_process(master):
     """RSS and PSS in MB of the gunicorn master and each worker (PSS shares pages fairly between them)."""
+    master, *workers = gunicorn_processes(master)
     found = {"master": smaps(master)}
-    children = [int(p) for p in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
-    for n, pid in enumerate(sorted(children), 1):
+    for n, pid in enumerate(workers, 1):
         found[f"worker {n}"] = smaps(pid)
     return found
 
@@ -259,6 +266,7 @@ PARTS = {"throughput": throughput, "capture": capture_overhead, "burst": burst,
 if __name__ == "__main__":
     chosen = sys.argv[1:] or list(PARTS)
     lab = Lab()
-    print(f"hambot live benchmarks, {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    print(f"hambot live benchmarks, {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, "
+          f"Python {sys.version.split()[0]}")
     for name in chosen:
         PARTS[name](lab)

@@ -10,9 +10,8 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
-from live import Lab, rss_by_process
+from live import Lab, gunicorn_processes, rss_by_process
 
 CLIENTS = 20
 CAPTURE_EVERY = 10
@@ -21,8 +20,7 @@ ALLOWED_GROWTH_MB = 8  # a worker's caches fill early on; after that nothing may
 
 
 def open_files(master):
-    children = [int(p) for p in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
-    return sum(len(os.listdir(f"/proc/{pid}/fd")) for pid in [master, *children])
+    return sum(len(os.listdir(f"/proc/{pid}/fd")) for pid in gunicorn_processes(master))
 
 
 def traffic(server, until):

@@ -116,10 +116,9 @@ def _routes(hambot):
         response.set_header("Cache-Control", PAGE_CACHE)
         if LEGACY_QUERY in request.query:
             return answer(shutter.press("legacy"), legacy=True)
-        minutes = _refresh_minutes()
-        refresh = views.AutoRefresh(minutes, "/", f"/?refresh={minutes}")
-        photo = store.latest() if minutes else visitor_photo()  # auto-refresh follows the newest photo
-        latest = None if photo else store.latest()  # offered to visitors with no photo of their own
+        refresh = _auto_refresh("/", "/")
+        photo = store.latest() if refresh.minutes else visitor_photo()  # auto-refresh follows the newest photo
+        latest = None if photo or refresh.minutes else store.latest()  # offered to visitors with no photo of their own
         return page.home(photo, latest, hambot.thermometer.current(), sparkline(), camera_trouble(store),
                          auto_refresh=refresh)
 
@@ -158,8 +157,7 @@ def _routes(hambot):
         if not dot:
             response.set_header("Cache-Control", PAGE_CACHE)
             shared = request.query.get("shared") == "1"  # the dead time gave this visitor someone's photo
-            minutes = _refresh_minutes()
-            refresh = views.AutoRefresh(minutes, f"/photos/{found.id}", f"/latest?refresh={minutes}")
+            refresh = _auto_refresh(f"/photos/{found.id}", "/latest")
             return page.photo(found, *store.neighbours(found), shared=shared, auto_refresh=refresh)
         if extension != found.extension:
             abort(404, "There is no photo with that address.")
@@ -356,6 +354,12 @@ def _int_param(name):
     if not value.isascii() or not value.isdigit() or len(value) > 15:
         abort(400, f"The address's {name} part must be a whole number.")
     return int(value)
+
+
+def _auto_refresh(here, follow):
+    """The visitor's auto-refresh choice for the page at `here`; each refresh loads `follow`."""
+    minutes = _refresh_minutes()
+    return views.AutoRefresh(minutes, here, f"{follow}?refresh={minutes}")
 
 
 def _refresh_minutes():
