@@ -65,6 +65,7 @@ class Capture:
 
 PHOTO_COLUMNS = "id, taken_at, temperature_c, temperature_note, source, size, width, height, content_type, kept"
 CAPTURE_COLUMNS = "seq, started_at, finished_at, source, photo_id, error, status"
+STORING = "storing-"  # temp-folder marker of a photo whose files come before its index row
 PLACEHOLDERS = ",".join("?" * len(PHOTO_COLUMNS.split(",")))
 THUMB_WORK_GRACE = 60  # seconds a lazily made thumbnail may sit in tmp/ before it counts as a leftover
 
@@ -106,6 +107,8 @@ class Store:
             try:
                 if leftover.name.startswith("thumb-") and now - leftover.stat().st_mtime < THUMB_WORK_GRACE:
                     continue
+                if leftover.name.startswith(STORING):
+                    self._undo_unfinished(leftover)
                 leftover.unlink()
             except FileNotFoundError:
                 continue
@@ -132,10 +135,12 @@ class Store:
         while True:
             photo = Photo(new_id(), time.time(), reading.celsius, reading.problem, source,
                           image.size, image.width, image.height, image.content_type)
+            marker = self._mark_storing(photo.id)
             try:
                 os.link(image.path, self.path_of(photo))  # exclusive: never overwrites
                 break
             except FileExistsError:
+                marker.unlink()
                 continue
         image.path.unlink()
         _fsync_dir(self.photos_dir)
@@ -151,7 +156,24 @@ class Store:
         except BaseException:
             self._remove_files(photo)
             raise
+        finally:
+            marker.unlink(missing_ok=True)
         return photo
+
+    def _mark_storing(self, photo_id):
+        """A durable note that photo_id's files may exist before its row: a crash in between is undone at start."""
+        marker = self.temp_dir / f"{STORING}{photo_id}"
+        marker.touch()
+        _fsync_dir(self.temp_dir)
+        return marker
+
+    def _undo_unfinished(self, marker):
+        """After a crash: the files of a photo whose row was never committed go; an indexed one stays."""
+        photo_id = marker.name.removeprefix(STORING)
+        if is_valid_id(photo_id) and self.get(photo_id) is None:
+            for extension in set(EXTENSIONS.values()):
+                (self.photos_dir / f"{photo_id}.{extension}").unlink(missing_ok=True)
+            (self.thumbs_dir / f"{photo_id}.jpg").unlink(missing_ok=True)
 
     def thumbnail(self, photo):
         """The thumbnail's path, made now for a photo stored before thumbnails existed; None if it cannot be."""

@@ -100,3 +100,29 @@ def test_a_failure_while_indexing_leaves_no_row_and_no_file(store, monkeypatch):
     assert db.execute("SELECT count(*) FROM captures").fetchone()[0] == 0
     assert not any(store.photos_dir.iterdir()) and not any(store.thumbs_dir.iterdir())
     assert not db.in_transaction
+
+
+@pytest.mark.parametrize("dies_after_commit", [False, True])
+def test_a_process_that_dies_between_storing_the_file_and_indexing_it_leaves_nothing_behind(
+        store, monkeypatch, dies_after_commit):
+    """kill -9 right after the file is linked into photos/ (or right after the row is committed)."""
+    add(store)
+    image = captured(store)
+    pid = os.fork()
+    if pid == 0:  # a process that dies with no chance to clean up
+        if dies_after_commit:  # dies as it removes its marker, the last step
+            unlink = store_module.Path.unlink
+            monkeypatch.setattr(store_module.Path, "unlink", lambda path, **kwargs: os._exit(9)
+                                if path.name.startswith("storing-") else unlink(path, **kwargs))
+        else:
+            monkeypatch.setattr(store_module.history, "record", lambda *args: os._exit(9))
+        store.database.close()
+        store.add(image, reading=Reading(21.5, 0), source="button", started_at=0)
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert any(name.startswith("storing-") for name in os.listdir(store.temp_dir))
+    store.clear_temp()  # what start-up does under the camera lock
+    assert store.audit() == ([], [])
+    assert list(store.temp_dir.iterdir()) == []
+    assert store.totals()[0] == (2 if dies_after_commit else 1)
+    assert len(list(store.thumbs_dir.iterdir())) == store.totals()[0]
