@@ -10,6 +10,7 @@ from bottle import HTTPResponse, request
 
 from .openapi import openapi_document
 from .ratelimit import client_key
+from .store import is_valid_id
 from .tokens import TokenError
 
 log = logging.getLogger(__name__)
@@ -127,9 +128,12 @@ def add_api_routes(app, hambot):
     def list_photos():
         values = query("limit", "before")
         limit = whole_number(values, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-        page = store.page(before=values.get("before"), limit=limit)
+        before = values.get("before")
+        if before is not None and not is_valid_id(before):
+            raise APIError(400, "The query parameter before must be a photo id.")
+        page = store.page(before=before, limit=limit)
         if page is None:
-            raise APIError(400, "The query parameter before names no photo.")
+            raise APIError(404, "There is no photo with the id in before, so the list cannot continue from it.")
         photos, has_older, _ = page
         following = f"{PREFIX}/photos?limit={limit}&before={photos[-1].id}" if has_older else None
         return reply({"photos": [photo_record(p) for p in photos], "next": following})

@@ -3,6 +3,7 @@
 from functools import lru_cache
 
 from . import __version__
+from .views import REFRESH_CHOICES
 
 
 def _ref(name):
@@ -35,8 +36,8 @@ def _parameter(name, where, description, schema, required=False):
     return {"name": name, "in": where, "description": description, "required": required, "schema": schema}
 
 
-PHOTO_ID = _parameter("photo_id", "path", "a photo's id", {"type": "string", "pattern": "^[A-Za-z0-9_-]{12}$"},
-                      required=True)
+ID_PATTERN = "^[A-Za-z0-9_-]{12}$"
+PHOTO_ID = _parameter("photo_id", "path", "a photo's id", {"type": "string", "pattern": ID_PATTERN}, required=True)
 BAD_REQUEST = _error("a query parameter is unknown, repeated or malformed; the sentence names it")
 NOT_FOUND = _error("no photo has that id")
 NO_TOKEN = _error("the token is missing, malformed, forged, expired or revoked",
@@ -59,7 +60,7 @@ SCHEMAS = {
         "required": ["id", "taken_at", "temperature_c", "source", "width", "height", "url", "thumbnail_url",
                      "page_url", "kept"],
         "properties": {
-            "id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{12}$"},
+            "id": {"type": "string", "pattern": ID_PATTERN},
             "taken_at": {"type": "string", "format": "date-time", "description": "UTC"},
             "temperature_c": {"type": ["number", "null"], "description": "null when the sensor gave no reading"},
             "source": {"type": "string", "description": "button, api:<token name>, legacy, ..."},
@@ -136,8 +137,10 @@ def _api_paths():
             "parameters": [
                 _parameter("limit", "query", "how many (default 24)", {"type": "integer", "minimum": 1,
                                                                        "maximum": 100}),
-                _parameter("before", "query", "only photos older than this photo id", {"type": "string"})],
-            "responses": {"200": _json("a page of photos", _ref("PhotoList")), "400": BAD_REQUEST, **SIGN_IN}}},
+                _parameter("before", "query", "only photos older than this photo id",
+                           {"type": "string", "pattern": ID_PATTERN})],
+            "responses": {"200": _json("a page of photos", _ref("PhotoList")), "400": BAD_REQUEST,
+                          "404": _error("no photo has the id in before (it may have been deleted)"), **SIGN_IN}}},
         "/api/v1/photos/{photo_id}": {
             "parameters": [PHOTO_ID],
             "get": {"summary": "One photo's record", "operationId": "getPhoto",
@@ -192,23 +195,52 @@ def _page_paths():
     image = {"200": {"description": "the image", "content": {"image/jpeg": {}, "image/png": {}}},
              "304": {"description": "not modified (If-None-Match)"}, "404": _html("no such photo")}
     file = {"200": {"description": "the file"}, "304": {"description": "not modified"}, "404": _html("no such file")}
+    refresh = _parameter("refresh", "query", "auto-refresh every N minutes; 0 is off",
+                         {"type": "integer", "enum": [0, *REFRESH_CHOICES]})
+    moment = {"type": "integer", "minimum": 0, "maximum": 10 ** 15 - 1}
+    gallery_from = {"type": "string", "pattern": ID_PATTERN}
     return {
         "/": {"get": {"summary": "Home: your last photo, the temperature, the button; ?refresh=N follows the newest",
-                      "responses": page}},
-        "/index": {"get": {"summary": "The same as /", "responses": page}},
+                      "parameters": [refresh], "responses": page}},
+        "/index": {"get": {"summary": "The same as /", "parameters": [refresh], "responses": page}},
         "/snapshot": {"post": {"summary": "The button: take a photo and go to its page", "responses": {
             "303": _redirect("the photo's page"), "403": _html("posted from another site"),
             "503": _html("the camera failed; the page says why")}}},
-        "/snapshots/pending": {"get": {"summary": "Waiting for a capture someone else started",
-                                       "responses": {**page, "303": _redirect("the photo's page")}}},
-        "/photos": {"get": {"summary": "The gallery, newest first", "responses": {**page, "404": _html("")}}},
-        "/photos/{name}": {"get": {"summary": "A photo's page (<id>) or image (<id>.jpg, <id>.png)",
-                                   "responses": {**page, **image}}},
-        "/latest": {"get": {"summary": "The newest photo's page (auto-refresh moves on to it)", "responses": {
-            "303": _redirect("the newest photo's page, or home when there is none")}}},
-        "/photos/{photo_id}/thumb.jpg": {"get": {"summary": "A photo's thumbnail", "responses": image}},
-        "/temperature": {"get": {"summary": "The temperature chart", "responses": page}},
-        "/static/{filename}": {"get": {"summary": "Style sheet, script and icons", "responses": file}},
+        "/snapshots/pending": {"get": {
+            "summary": "Waiting for a capture someone else started",
+            "parameters": [_parameter("after", "query", "the last capture number the visitor had seen", moment, True),
+                           _parameter("since", "query", "when the visitor started waiting (Unix time)", moment,
+                                      True)],
+            "responses": {**page, "303": _redirect("the photo's page"),
+                          "503": _html("the capture took far too long; press again")}}},
+        "/photos": {"get": {
+            "summary": "The gallery, newest first",
+            "parameters": [_parameter("before", "query", "the page of photos older than this id", gallery_from),
+                           _parameter("after", "query", "the page of photos newer than this id", gallery_from)],
+            "responses": {**page, "404": _html("the photo the page continues from is gone")}}},
+        "/photos/{name}": {"get": {
+            "summary": "A photo's page (<id>) or image (<id>.jpg, <id>.png)",
+            "parameters": [_parameter("name", "path", "a photo's id, for its page, or its file name",
+                                      {"type": "string"}, True),
+                           _parameter("shared", "query", "1: the page says the dead time shared this photo",
+                                      {"type": "string"}),
+                           refresh],
+            "responses": {**page, **image}}},
+        "/latest": {"get": {"summary": "The newest photo's page (auto-refresh moves on to it)",
+                            "parameters": [refresh], "responses": {
+                                "303": _redirect("the newest photo's page, or home when there is none"),
+                                "400": _html("a malformed address")}}},
+        "/photos/{photo_id}/thumb.jpg": {"get": {"summary": "A photo's thumbnail", "parameters": [PHOTO_ID],
+                                                 "responses": image}},
+        "/temperature": {"get": {
+            "summary": "The temperature chart",
+            "parameters": [_parameter("range", "query", "the chart's span (default 24h)",
+                                      {"type": "string", "enum": ["24h", "7d", "30d"]})],
+            "responses": page}},
+        "/static/{filename}": {"get": {
+            "summary": "Style sheet, script and icons",
+            "parameters": [_parameter("filename", "path", "a file's name", {"type": "string"}, True)],
+            "responses": file}},
         "/favicon.ico": {"get": {"summary": "The icon", "responses": file}},
         "/manifest.webmanifest": {"get": {"summary": "The web app manifest (add to home screen)", "responses": {
             "200": {"description": "the manifest", "content": {"application/manifest+json": {}}}}}},

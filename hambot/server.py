@@ -17,13 +17,14 @@ def gunicorn_options(settings):
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     options = {
         "bind": f"{host}:{settings.port}",
-        "worker_class": "gthread",
+        "worker_class": "hambot.worker.WholeRequestWorker",
         "workers": settings.workers,
         "threads": settings.threads,
         # A request may legitimately wait for a whole camera run; never kill a worker for it.
         "timeout": int(settings.camera_timeout + settings.temperature_timeout + 30),
         "graceful_timeout": int(settings.camera_timeout + 5),
         "keepalive": 5,
+        "worker_connections": 256,  # well under the 1024 open files a service gets by default
         "preload_app": True,  # workers share the master's pages: less memory on a Pi
         "accesslog": "-",
         "errorlog": "-",

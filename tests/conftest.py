@@ -174,6 +174,16 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def raw_request(port, data):
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(data)
+        sock.shutdown(socket.SHUT_WR)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
 class RunningServer:
     """`hambot serve` (gunicorn) in its own process, on a free port; `command` runs another server instead."""
 

@@ -63,9 +63,13 @@ def test_one_photo_record(app, api):
 
 @pytest.mark.parametrize("query, named", [("limit=0", "limit"), ("limit=101", "limit"), ("limit=ten", "limit"),
                                           ("limit=1&limit=2", "limit"), ("colour=red", "colour"),
-                                          ("before=AAAAAAAAAAAA", "before"), ("before=../x", "before")])
+                                          ("before=", "before"), ("before=../x", "before")])
 def test_bad_query_parameters_are_named(api, query, named):
     assert_error(api.get(f"/api/v1/photos?{query}", status=400), 400, named)
+
+
+def test_a_list_that_continues_from_a_deleted_photo_is_a_404(api):
+    assert_error(api.get("/api/v1/photos?before=AAAAAAAAAAAA", status=404), 404, "before")
 
 
 def test_unknown_addresses_and_methods_get_json_errors(api):

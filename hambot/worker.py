@@ -1,0 +1,297 @@
+"""gunicorn's gthread worker, changed so that slow clients cost a socket, never one of the few threads.
+
+gthread hands each connection to a thread that blocks reading the request and writing the response; a few
+clients that send or read slowly (a phone on a bad link, or someone doing it on purpose) hold every thread, and
+the pet cam stops answering. Here the worker's main loop collects each request whole before a thread takes it,
+and takes over sending a photo's bytes when the client cannot take them as fast as the thread writes them.
+"""
+
+import errno
+import os
+import re
+import selectors
+import socket
+import threading
+import time
+from functools import partial
+
+from gunicorn import util
+from gunicorn.workers.gthread import TConn, ThreadWorker
+
+REQUEST_SECONDS = 10  # from the connection (or a kept-alive one's next byte) to the request's last byte
+WRITE_SECONDS = 30  # a response the client takes nothing of for this long is abandoned
+MAX_HEAD = 32 * 1024
+MAX_BODY = 64 * 1024  # hambot's forms and API calls are far smaller
+READ_SIZE = 16 * 1024
+SEND_SIZE = 256 * 1024
+DRAIN_SECONDS = 2  # after the last answer, what the client still sends is read and dropped for this long
+
+CONTENT_LENGTH = re.compile(rb"\ncontent-length[ \t]*:[ \t]*([0-9]{1,12})[ \t]*\r?\n", re.IGNORECASE)
+CHUNKED = re.compile(rb"\ntransfer-encoding[ \t]*:[^\n]*chunked", re.IGNORECASE)
+EXPECT_CONTINUE = re.compile(rb"\nexpect[ \t]*:[ \t]*100-continue", re.IGNORECASE)
+REFUSALS = {
+    408: ("Request Timeout", "The request did not arrive in time."),
+    413: ("Content Too Large", "That request is too large."),
+    431: ("Request Header Fields Too Large", "The request's headers are too large."),
+}
+
+
+def head_end(data):
+    """Offset just past the blank line that ends the request head, or None while it is still coming."""
+    ends = [index + len(mark) for mark in (b"\r\n\r\n", b"\n\n") if (index := data.find(mark)) >= 0]
+    return min(ends) if ends else None
+
+
+def request_needs(data):
+    """'complete', 'more', 413 or 431: what the bytes received so far make of the request."""
+    end = head_end(data)
+    if end is None:
+        return 431 if len(data) > MAX_HEAD else "more"
+    if end > MAX_HEAD:
+        return 431
+    head, body = data[:end], data[end:]
+    if CHUNKED.search(head):
+        if b"\r\n0\r\n\r\n" in b"\r\n" + body:
+            return "complete"
+        return 413 if len(body) > MAX_BODY else "more"
+    length = CONTENT_LENGTH.search(head)
+    if length is None:
+        return "complete"  # no body, or a malformed one that gunicorn's parser refuses
+    length = int(length.group(1))
+    if length > MAX_BODY:
+        return 413
+    return "complete" if len(body) >= length else "more"
+
+
+def refusal(status):
+    reason, sentence = REFUSALS[status]
+    body = (sentence + "\n").encode()
+    return (f"HTTP/1.1 {status} {reason}\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            f"Content-Length: {len(body)}\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n"
+            ).encode() + body
+
+
+class Connection(TConn):
+    """A client connection, and what the main loop is waiting for on it."""
+
+    def __init__(self, worker, *args):
+        super().__init__(*args)
+        self.worker, self.state, self.deadline = worker, None, 0.0
+        self.arrived, self.early, self.continued = bytearray(), b"", False
+        self.outgoing, self.keep_after = None, False  # a file whose rest the main loop sends
+
+    def close(self, graceful=False):
+        """gunicorn's graceful close waits up to 2 s for the client inside the main loop; here the loop waits."""
+        if graceful and threading.current_thread() is threading.main_thread():
+            self.worker.nr_conns += 1
+            self.worker.close_soon(self)
+        else:
+            super().close(graceful)
+
+
+class WholeRequestWorker(ThreadWorker):
+    def init_process(self):
+        self.waiting = set()  # connections the main loop is collecting a request from, sending to, or closing
+        self.current = threading.local()  # each thread's connection, for send_file_aside
+        self.next_look = 0.0
+        super().init_process()
+
+    def load_wsgi(self):
+        super().load_wsgi()
+        self.wsgi = partial(self.send_file_aside, self.wsgi)
+
+    # Requests: collected whole by the main loop
+
+    def accept(self, listener):
+        try:
+            client_sock, client_addr = listener.accept()
+        except OSError as error:
+            if error.errno in (errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK):
+                return
+            raise
+        self.nr_conns += 1
+        self.collect(Connection(self, self.cfg, client_sock, client_addr, listener.getsockname()))
+
+    def on_client_socket_readable(self, conn, client):
+        self.poller.unregister(client)
+        self.keepalived_conns.remove(conn)
+        self.collect(conn)
+
+    def enqueue_req(self, conn):
+        """gunicorn hands back a kept-alive connection whose next request is partly read: collect the rest first."""
+        self.collect(conn)
+
+    def collect(self, conn):
+        """Wait for the connection's next request, starting from what a thread has already read of it."""
+        early = conn.parser.unreader.take_buffered() if conn.parser else b""
+        conn.arrived, conn.continued = bytearray(early), False
+        if early and self.judge(conn):
+            return
+        self.wait_on(conn, "request", REQUEST_SECONDS, selectors.EVENT_READ, self.on_readable)
+        self.on_readable(conn, conn.sock)  # the request often came with the connection
+
+    def wait_on(self, conn, state, seconds, events, callback):
+        conn.sock.setblocking(False)
+        conn.state, conn.deadline = state, time.monotonic() + seconds
+        if conn not in self.waiting:
+            self.waiting.add(conn)
+            self.poller.register(conn.sock, events, partial(callback, conn))
+        else:
+            self.poller.modify(conn.sock, events, partial(callback, conn))
+
+    def stop_waiting(self, conn):
+        self.waiting.discard(conn)
+        self.poller.unregister(conn.sock)
+
+    def on_readable(self, conn, sock):
+        try:
+            data = sock.recv(READ_SIZE)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self.forget(conn)
+        elif conn.state == "request":
+            conn.arrived += data
+            if self.judge(conn):
+                self.stop_waiting(conn)
+
+    def judge(self, conn):
+        """Hand a whole request to a thread, or refuse it; True when the main loop is done with the connection."""
+        verdict = request_needs(conn.arrived)
+        if verdict == "complete":
+            conn.early, conn.arrived, conn.data_ready = bytes(conn.arrived), bytearray(), True
+            super().enqueue_req(conn)
+            return True
+        if verdict == "more":
+            if not conn.continued and head_end(conn.arrived) and EXPECT_CONTINUE.search(conn.arrived):
+                conn.continued = True
+                self.send_quietly(conn, b"HTTP/1.1 100 Continue\r\n\r\n")
+            return False
+        self.refuse(conn, verdict)
+        return False
+
+    def refuse(self, conn, status):
+        self.log.info("refused a request from %s: %s", conn.client[0], REFUSALS[status][1])
+        self.send_quietly(conn, refusal(status))
+        self.close_soon(conn)
+
+    def close_soon(self, conn):
+        """Close after the client has read the answer: FIN now, then read and drop what it still sends."""
+        try:
+            conn.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+        self.wait_on(conn, "closing", DRAIN_SECONDS, selectors.EVENT_READ, self.on_readable)
+
+    @staticmethod
+    def send_quietly(conn, data):
+        try:
+            conn.sock.send(data)
+        except OSError:
+            pass  # it will not hear the answer; the connection closes all the same
+
+    def forget(self, conn):
+        if conn in self.waiting:
+            self.stop_waiting(conn)
+        if conn.outgoing:
+            conn.outgoing[0].close()
+            conn.outgoing = None
+        self.nr_conns -= 1
+        util.close(conn.sock)
+
+    def murder_pending(self):
+        """Runs after every turn of the main loop; the deadlines are looked at four times a second."""
+        super().murder_pending()
+        now = time.monotonic()
+        if now < self.next_look:
+            return
+        self.next_look = now + 0.25
+        for conn in [conn for conn in self.waiting if conn.deadline <= now]:
+            if conn.state == "request" and conn.arrived:
+                self.refuse(conn, 408)
+            else:
+                if conn.state == "sending":
+                    self.log.info("gave up on %s: it took nothing of its photo for %d s", conn.client[0], WRITE_SECONDS)
+                self.forget(conn)  # an idle connection just closes, like a kept-alive one
+
+    def handle(self, conn):
+        if conn.early:
+            early, conn.early = conn.early, b""
+            conn.sock.setblocking(True)
+            conn.init()
+            conn.parser.unreader.unread(early)
+        return super().handle(conn)
+
+    # Responses: threads write them, but leave a file's rest to the main loop when the client is slow
+
+    def handle_request(self, req, conn):
+        conn.sock.settimeout(WRITE_SECONDS)
+        self.current.conn = conn
+        try:
+            return super().handle_request(req, conn)
+        except TimeoutError:
+            self.log.info("gave up on %s: it took nothing of its response for %d s", conn.client[0], WRITE_SECONDS)
+            return False
+
+    def send_file_aside(self, app, environ, start_response):
+        """Send a file response's bytes as far as the socket takes them now; the main loop sends the rest."""
+        result = app(environ, start_response)
+        response = getattr(start_response, "__self__", None)
+        if (not isinstance(result, environ["wsgi.file_wrapper"]) or environ["REQUEST_METHOD"] == "HEAD"
+                or response is None or response.response_length is None or response.is_chunked()):
+            return result
+        offset, length = result.filelike.tell(), response.response_length
+        try:
+            response.send_headers()
+            sent = send_now(environ["gunicorn.socket"], result.filelike, offset, length)
+        except BaseException:
+            result.close()
+            raise
+        response.sent = length  # for the access log: the rest goes out from the main loop
+        if sent < length:
+            self.current.conn.outgoing = (result.filelike, offset + sent, length - sent)
+        else:
+            result.close()
+        return []
+
+    def finish_request(self, conn, fs):
+        if conn.outgoing and not fs.cancelled() and fs.exception() is None:
+            conn.keep_after = bool(fs.result()) and self.alive
+            self.wait_on(conn, "sending", WRITE_SECONDS, selectors.EVENT_WRITE, self.on_writable)
+            return
+        super().finish_request(conn, fs)
+
+    def on_writable(self, conn, sock):
+        file, offset, left = conn.outgoing
+        try:
+            sent = send_now(sock, file, offset, left)
+        except OSError:
+            self.forget(conn)
+            return
+        if sent == left:
+            file.close()
+            conn.outgoing = None
+            if conn.keep_after:
+                self.stop_waiting(conn)
+                self.collect(conn)
+            else:
+                self.close_soon(conn)
+        elif sent:
+            conn.outgoing = (file, offset + sent, left - sent)
+            conn.deadline = time.monotonic() + WRITE_SECONDS
+
+
+def send_now(sock, file, offset, count):
+    """Bytes of `file` sent with sendfile before the socket would block (its timeout makes it non-blocking)."""
+    sent = 0
+    while sent < count:
+        try:
+            done = os.sendfile(sock.fileno(), file.fileno(), offset + sent, min(count - sent, SEND_SIZE))
+        except (BlockingIOError, InterruptedError):
+            break
+        if done == 0:
+            raise BrokenPipeError("the file ended early")
+        sent += done
+    return sent
