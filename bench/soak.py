@@ -1,11 +1,13 @@
-"""An hour of mixed traffic with scheduled captures sped up (one every 10 s instead of hourly):
+"""An hour of mixed traffic, slow clients and scheduled captures sped up (one every 10 s instead of hourly):
 memory and open files of the master and every worker must stay flat.
 
 Run with `make soak` (an hour) or `python bench/soak.py SECONDS` for a shorter run. Exits 1 if they grow.
 """
 
+import json
 import os
 import random
+import socket
 import subprocess
 import sys
 import threading
@@ -26,11 +28,31 @@ def open_files(master):
 def traffic(server, until):
     rng = random.Random()
     while time.monotonic() < until:
-        path = rng.choice(["/", "/photos", "/temperature", "/api/v1/photos", "/healthz", "/latest"])
+        path = rng.choice(["/", "/photos", "/temperature", "/api/v1/photos", "/healthz", "/latest", "photo", "thumb"])
         try:
+            if path in ("photo", "thumb"):
+                newest = json.loads(server.request("GET", "/api/v1/photos?limit=1", timeout=30)[2])["photos"]
+                path = newest[0]["url" if path == "photo" else "thumbnail_url"] if newest else "/"
             server.request("GET", path, timeout=30)
         except OSError as error:
             print("request failed:", error, file=sys.stderr)
+
+
+def misbehaving_clients(server, until):
+    """Now and then: a request that stalls halfway, and a photo read slowly and dropped halfway."""
+    while time.monotonic() < until:
+        with socket.create_connection(("127.0.0.1", server.port)) as stalled:
+            stalled.sendall(b"GET / HTTP/1.1\r\nHost: soak\r\n")
+            newest = json.loads(server.request("GET", "/api/v1/photos?limit=1", timeout=30)[2])["photos"]
+            if newest:
+                with socket.socket() as slow:
+                    slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                    slow.connect(("127.0.0.1", server.port))
+                    slow.sendall(f"GET {newest[0]['url']} HTTP/1.1\r\nHost: soak\r\n\r\n".encode())
+                    for _ in range(5):
+                        slow.recv(1024)
+                        time.sleep(0.2)
+            time.sleep(CAPTURE_EVERY)
 
 
 def scheduled_captures(server, until):
@@ -48,6 +70,7 @@ def main(seconds):
     until = time.monotonic() + seconds
     workers = [threading.Thread(target=traffic, args=(server, until)) for _ in range(CLIENTS)]
     workers.append(threading.Thread(target=scheduled_captures, args=(server, until)))
+    workers.append(threading.Thread(target=misbehaving_clients, args=(server, until)))
     for thread in workers:
         thread.start()
     samples = []
