@@ -1,7 +1,12 @@
 """The ceiling: a bare Bottle app returning one constant page, under hambot's own gunicorn settings.
 
+At /file it sends the file CEILING_FILE names (the photo hambot serves in the same run) as plainly as Bottle
+can: what a photo of that size costs in Python here, before any of hambot's own work.
+
 Run by bench/live.py with the same HAMBOT_* environment as the hambot server it is compared with.
 """
+
+import os
 
 import bottle
 
@@ -11,9 +16,15 @@ from hambot.settings import load_settings
 PAGE = "<!doctype html><title>ceiling</title>" + "<p>A constant page about the size of hambot's home page.</p>" * 50
 
 
+def send_file():
+    path = os.environ["CEILING_FILE"]
+    return bottle.HTTPResponse(open(path, "rb"), Content_Type="image/jpeg", Content_Length=os.path.getsize(path))
+
+
 def ceiling_app():
     app = bottle.Bottle()
     app.route("/", callback=lambda: PAGE)
+    app.route("/file", callback=send_file)
     app.route("/healthz", callback=lambda: "ok")
     return app
 

@@ -104,6 +104,21 @@ def _statements(script):
             pending = ""
 
 
+class _Forks:
+    """Counts the forks that led to this process, so a connection opened before a fork is never reused after it.
+
+    Cheaper than os.getpid() on every query: that is a system call, and a photo request makes several queries.
+    """
+    count = 0
+
+    @classmethod
+    def forked(cls):
+        cls.count += 1
+
+
+os.register_at_fork(after_in_child=_Forks.forked)
+
+
 class Database:
     """One connection per thread and process, so forked gunicorn workers never share one."""
 
@@ -123,11 +138,11 @@ class Database:
 
     def connection(self):
         local = self._local
-        if getattr(local, "pid", None) != os.getpid():
+        if getattr(local, "fork", None) != _Forks.count:
             db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
             db.execute("PRAGMA synchronous=FULL")
             db.execute("PRAGMA foreign_keys=ON")
-            local.db, local.pid = db, os.getpid()
+            local.db, local.fork = db, _Forks.count
         return local.db
 
     @contextmanager
@@ -146,6 +161,6 @@ class Database:
     def close(self):
         """Drop this thread's connection, so a process about to fork hands none to its children."""
         db = getattr(self._local, "db", None)
-        if db is not None and self._local.pid == os.getpid():
+        if db is not None and self._local.fork == _Forks.count:
             db.close()
         self._local.__dict__.clear()
