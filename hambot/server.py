@@ -1,4 +1,4 @@
-"""hambot under gunicorn: gthread workers sized from the settings, the app built once in the master."""
+"""hambot under gunicorn: threaded workers (hambot.worker) sized from the settings, the app built once in the master."""
 
 import logging
 import os

@@ -1,4 +1,4 @@
-"""The real `hambot serve`: gunicorn with two gthread workers, driven over HTTP like a browser."""
+"""The real `hambot serve`: gunicorn with two of hambot's threaded workers, driven over HTTP like a browser."""
 
 import re
 import threading
