@@ -17,6 +17,7 @@ from .camera import Camera
 from .cookies import COOKIE_NAME, MAX_AGE, PhotoCookie
 from .health import camera_trouble, health_report
 from .history import History
+from .image_files import image_headers, images_first
 from .keysheet import KeySheet
 from .ratelimit import FailureLimit, client_key
 from .retention import Retention
@@ -32,8 +33,6 @@ from .tokens import Tokens
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).with_name("static")
-PHOTO_CACHE = "public, max-age=31536000, immutable"
-PRIVATE_PHOTO_CACHE = "private, max-age=31536000, immutable"  # behind a password: no shared cache may keep it
 PAGE_CACHE = "no-store"
 LEGACY_QUERY = "get image"  # D.O.G.'s "/?get+image=..." bookmarks
 GALLERY_PAGE = 24
@@ -67,7 +66,7 @@ class Hambot:
         self.shutter.recover()
         self.store.close()  # gunicorn forks workers from this process; each opens its own
         self.bottle = _routes(self)
-        self.wsgi = with_security_headers(self.bottle)
+        self.wsgi = with_security_headers(images_first(self.bottle, self))
         if settings.trust_proxy:
             self.wsgi = behind_proxy(self.wsgi)
 
@@ -161,7 +160,7 @@ def _routes(hambot):
             return page.photo(found, *store.neighbours(found), shared=shared, auto_refresh=refresh)
         if extension != found.extension:
             abort(404, "There is no photo with that address.")
-        return _photo_bytes(store.path_of(found), found.content_type, found.id, photo_cache())
+        return _photo_bytes(store.path_of(found), found.content_type, found.id)
 
     @app.get("/latest")
     def latest_photo():
@@ -178,10 +177,7 @@ def _routes(hambot):
         path = found and store.thumbnail(found)
         if path is None:
             abort(404, "There is no thumbnail at that address.")
-        return _photo_bytes(path, "image/jpeg", f"{found.id}-thumb", photo_cache())
-
-    def photo_cache():
-        return PRIVATE_PHOTO_CACHE if request.environ.get("hambot.password_set") else PHOTO_CACHE
+        return _photo_bytes(path, "image/jpeg", f"{found.id}-thumb")
 
     @app.get("/photos")
     def gallery():
@@ -373,12 +369,11 @@ def _refresh_minutes():
     return choices[value]
 
 
-def _photo_bytes(path, content_type, etag, cache):
-    """The file itself via the server's sendfile; an immutable photo's id is its strong ETag."""
-    etag = f'"{etag}"'
-    headers = {"ETag": etag, "Cache-Control": cache, "Content-Type": content_type}
+def _photo_bytes(path, content_type, etag):
+    """The file itself via the server's sendfile; a plain GET gets the same answer from image_files."""
+    headers = image_headers(etag, content_type, request.environ.get("hambot.password_set"))
     match = request.environ.get("HTTP_IF_NONE_MATCH", "")
-    if match.strip() == "*" or etag in (tag.strip().removeprefix("W/") for tag in match.split(",")):
+    if match.strip() == "*" or headers["ETag"] in (tag.strip().removeprefix("W/") for tag in match.split(",")):
         return HTTPResponse(status=304, **headers)
     try:
         body = open(path, "rb")

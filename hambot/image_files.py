@@ -1,0 +1,62 @@
+"""Photo and thumbnail bytes sent straight from disk, ahead of Bottle: a gallery asks for 24 at a time.
+
+Only the plain case takes this path: a GET with no query and no If-None-Match, for an image file that exists,
+from a visitor who may see it (no viewer password, or a valid session cookie). Everything else (HEAD, 304,
+tokens, the sign-in redirect, 404, a thumbnail still to be made) goes on to the Bottle routes.
+"""
+
+import os
+import re
+
+from bottle import BaseRequest, WSGIFileWrapper
+
+from .signin import SESSION_COOKIE
+
+IMAGE_PATH = re.compile(r"/photos/([A-Za-z0-9_-]{12})(\.jpg|\.png|/thumb\.jpg)\Z")
+PHOTO_CACHE = "public, max-age=31536000, immutable"
+PRIVATE_PHOTO_CACHE = "private, max-age=31536000, immutable"  # behind a password: no shared cache may keep it
+
+
+def image_headers(etag, content_type, password_set):
+    """An immutable image's headers: its id is its strong ETag."""
+    return {"ETag": f'"{etag}"', "Cache-Control": PRIVATE_PHOTO_CACHE if password_set else PHOTO_CACHE,
+            "Content-Type": content_type}
+
+
+def images_first(app, hambot):
+    """`app` with plain image requests answered before it sees them."""
+    def wrapped(environ, start_response):
+        match = IMAGE_PATH.match(environ.get("PATH_INFO", ""))
+        if (match is None or environ["REQUEST_METHOD"] != "GET" or environ.get("QUERY_STRING")
+                or "HTTP_IF_NONE_MATCH" in environ):
+            return app(environ, start_response)
+        generation = hambot.password.generation()
+        if generation is not None and not hambot.session.verify(
+                BaseRequest(environ).get_cookie(SESSION_COOKIE), generation):
+            return app(environ, start_response)
+        image = _open_image(hambot.store, *match.groups())
+        if image is None:
+            return app(environ, start_response)
+        file, etag, content_type = image
+        headers = image_headers(etag, content_type, generation is not None)
+        headers["Content-Length"] = str(os.fstat(file.fileno()).st_size)
+        start_response("200 OK", list(headers.items()))
+        return environ.get("wsgi.file_wrapper", WSGIFileWrapper)(file)
+    return wrapped
+
+
+def _open_image(store, photo_id, suffix):
+    """(open file, ETag, content type) of a stored photo or its thumbnail, or None."""
+    photo = store.get(photo_id)
+    if photo is None:
+        return None
+    if suffix == "/thumb.jpg":
+        path, etag, content_type = store.thumbnail_path_of(photo), f"{photo.id}-thumb", "image/jpeg"
+    elif photo.filename == photo_id + suffix:
+        path, etag, content_type = store.path_of(photo), photo.id, photo.content_type
+    else:
+        return None
+    try:
+        return open(path, "rb"), etag, content_type
+    except FileNotFoundError:
+        return None
