@@ -73,6 +73,10 @@ class Hambot:
     def __call__(self, environ, start_response):
         return self.wsgi(environ, start_response)
 
+    def signed_in(self, environ, generation):
+        """Whether the request carries a valid session cookie for the password of this `generation`."""
+        return self.session.verify(bottle.BaseRequest(environ).get_cookie(SESSION_COOKIE), generation)
+
 
 def create_app(settings):
     return Hambot(settings)
@@ -223,7 +227,7 @@ def _routes(hambot):
         request.environ["hambot.password_set"] = generation is not None
         if generation is None:
             return
-        if hambot.session.verify(request.get_cookie(SESSION_COOKIE), generation):
+        if hambot.signed_in(request.environ, generation):
             request.environ["hambot.signed_in"] = True
             return
         if request.environ.get("HTTP_AUTHORIZATION"):

@@ -8,9 +8,7 @@ tokens, the sign-in redirect, 404, a thumbnail still to be made) goes on to the 
 import os
 import re
 
-from bottle import BaseRequest, WSGIFileWrapper
-
-from .signin import SESSION_COOKIE
+from bottle import WSGIFileWrapper
 
 IMAGE_PATH = re.compile(r"/photos/([A-Za-z0-9_-]{12})(\.jpg|\.png|/thumb\.jpg)\Z")
 PHOTO_CACHE = "public, max-age=31536000, immutable"
@@ -31,8 +29,7 @@ def images_first(app, hambot):
                 or "HTTP_IF_NONE_MATCH" in environ):
             return app(environ, start_response)
         generation = hambot.password.generation()
-        if generation is not None and not hambot.session.verify(
-                BaseRequest(environ).get_cookie(SESSION_COOKIE), generation):
+        if generation is not None and not hambot.signed_in(environ, generation):
             return app(environ, start_response)
         image = _open_image(hambot.store, *match.groups())
         if image is None:
