@@ -143,12 +143,16 @@ def web(make_app):
 def hambot(tmp_path, w1, camera_runs):
     """Runs the real `hambot` command with the test's settings; .settings() gives the same settings in-process."""
     def run(*args, camera="ok.sh", input=None, **overrides):
-        environ = dict(os.environ, **settings_environ(tmp_path, w1, camera, overrides))
-        environ["HAMBOT_LOG_LEVEL"] = "WARNING"
-        return subprocess.run([sys.executable, "-m", "hambot", *args], env=environ, cwd=tmp_path,
-                              capture_output=True, text=True, timeout=60, input=input)
+        environ = dict(settings_environ(tmp_path, w1, camera, overrides), HAMBOT_LOG_LEVEL="WARNING")
+        return run_hambot(args, environ, cwd=tmp_path, input=input)
     run.settings = lambda **overrides: load_settings(settings_environ(tmp_path, w1, "ok.sh", overrides))
     return run
+
+
+def run_hambot(args, environ, cwd=None, input=None):
+    """The real `hambot` command, with `environ` on top of this process's environment."""
+    return subprocess.run([sys.executable, "-m", "hambot", *args], env=dict(os.environ, **environ), cwd=cwd,
+                          capture_output=True, text=True, timeout=60, input=input)
 
 
 def add_photo(store, celsius=21.5, source="test", sample="sample.jpg", data=None, seconds=0.0):

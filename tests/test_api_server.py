@@ -1,23 +1,19 @@
 """Tokens end to end: the real `hambot` command issues and revokes them for the real `hambot serve`."""
 
 import json
-import os
 import stat
-import subprocess
-import sys
 
 import pytest
 
-from conftest import settings_environ
+from conftest import run_hambot, settings_environ
 
 
 @pytest.fixture
 def command(tmp_path, w1):
-    environ = dict(os.environ, **settings_environ(tmp_path, w1, "ok.sh", {}))
+    environ = settings_environ(tmp_path, w1, "ok.sh", {})
 
     def run(*args, check=True):
-        done = subprocess.run([sys.executable, "-m", "hambot", *args], env=environ, cwd=tmp_path,
-                              capture_output=True, text=True, timeout=60)
+        done = run_hambot(args, environ, cwd=tmp_path)
         if check:
             assert done.returncode == 0, done.stderr
         return done

@@ -38,7 +38,7 @@ def browser_home(tmp_path_factory):
         if not os.access(path, os.X_OK):
             pytest.fail(f"{path} is missing; `make test` installs it, or run: sudo apt-get install {package}")
     if not axe_core.SCRIPT.exists():
-        pytest.fail(f"axe-core is missing; `make test` fetches it, or run: python tests/axe_core.py")
+        pytest.fail("axe-core is missing; `make test` fetches it, or run: python tests/axe_core.py")
     os.environ["SE_OFFLINE"] = "true"  # Selenium must use the driver given, never fetch one
     return tmp_path_factory.mktemp("browser")
 

@@ -4,7 +4,6 @@ import os
 import signal
 import sqlite3
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 

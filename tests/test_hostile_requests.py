@@ -4,8 +4,6 @@ import json
 import os
 import re
 import socket
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -14,7 +12,7 @@ import schemathesis
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
 
-from conftest import FakeW1Bus, RunningServer, raw_request, settings_environ
+from conftest import FakeW1Bus, RunningServer, raw_request, run_hambot, settings_environ
 from hambot.openapi import openapi_document
 from hambot.worker import REQUEST_SECONDS
 
@@ -45,8 +43,7 @@ class HostileTarget:
         self.outside = self.files_outside_the_data_dir()
 
     def hambot(self, *args, input=None):
-        done = subprocess.run([sys.executable, "-m", "hambot", *args], env=dict(os.environ, **self.environ),
-                              cwd=self.folder, capture_output=True, text=True, timeout=60, input=input)
+        done = run_hambot(args, self.environ, cwd=self.folder, input=input)
         assert done.returncode == 0, done.stderr
         return done.stdout
 

@@ -1,12 +1,10 @@
 """Settings: defaults from config.py, overrides from a file and the environment, clear refusals."""
 
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 
+import conftest
 from conftest import CAMERAS, ROOT
 from hambot.settings import NAMES, ConfigError, load_settings
 
@@ -91,9 +89,7 @@ def test_a_missing_config_file_is_named():
 
 
 def run_hambot(*args, **environ):
-    env = dict(os.environ, **environ)
-    return subprocess.run([sys.executable, "-m", "hambot", *args], env=env, capture_output=True,
-                          text=True, timeout=60)
+    return conftest.run_hambot(args, environ)
 
 
 def test_serve_with_a_bad_setting_stops_with_one_sentence_and_no_traceback(tmp_path):

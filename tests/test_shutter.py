@@ -5,8 +5,6 @@ import os
 import threading
 import time
 
-import pytest
-
 
 def press_together(app, camera_runs, count, source="button"):
     """Press `count` times at once; release the held camera only when every press is under way."""
