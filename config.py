@@ -13,6 +13,14 @@ THREADS = 4  # threads per worker; one is always kept free for page views during
 
 DATA_DIR = "./data"  # photos, their index (SQLite) and the generated secret key live here
 CAMERA_SCRIPT = "./camera_access.sh"  # executable run as CAMERA_SCRIPT <output path>
+CAMERA = "auto"  # the tool camera_access.sh uses: "auto" (the first that sees a camera), rpicam-still,
+#                  libcamera-still, fswebcam, ffmpeg, imagesnap or test-pattern
+VIDEO_DEVICE = "/dev/video0"  # the USB webcam fswebcam and ffmpeg read
+RESOLUTION = "1280x720"  # WIDTHxHEIGHT asked of the camera; 1280x720 is a mode nearly every webcam offers
+ROTATION = 0  # 0, 90, 180 or 270 degrees clockwise, for a camera mounted sideways or upside down
+HFLIP = False  # mirror the photo left to right
+VFLIP = False  # mirror the photo top to bottom
+AUTOFOCUS = True  # focus before each photo on cameras that can (Camera Module 3); others ignore it
 CAMERA_TIMEOUT = 15  # seconds the camera script may take before it is stopped
 DEAD_TIME = 10  # seconds after a photo during which a press shows that photo again
 MAX_PHOTO_MB = 20  # a camera image larger than this is refused

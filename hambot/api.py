@@ -50,7 +50,8 @@ def photo_record(photo):
     return {"id": photo.id, "taken_at": iso(photo.taken_at), "temperature_c": photo.temperature_c,
             "source": photo.source, "width": photo.width, "height": photo.height,
             "url": f"/photos/{photo.filename}", "thumbnail_url": f"/photos/{photo.id}/thumb.jpg",
-            "page_url": f"/photos/{photo.id}", "kept": photo.kept}
+            "page_url": f"/photos/{photo.id}", "kept": photo.kept, "camera_tool": photo.camera_tool,
+            "test_pattern": photo.test_pattern}
 
 
 def query(*allowed):

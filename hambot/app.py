@@ -60,7 +60,7 @@ class Hambot:
         self.retention = Retention.from_settings(self.store, settings)
         self.thermometer = Thermometer(settings.temperature_sensor, settings.w1_devices_dir,
                                        settings.temperature_cache_seconds, settings.temperature_timeout)
-        camera = Camera(settings.camera_script, settings.camera_timeout, settings.max_photo_bytes)
+        camera = Camera.from_settings(settings)
         self.shutter = Shutter(self.store, camera, self.thermometer, self.retention, settings.dead_time,
                                max_waiters=settings.threads - 1)
         self.shutter.recover()

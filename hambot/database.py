@@ -90,6 +90,11 @@ MIGRATIONS = (
         value TEXT NOT NULL
     );
     """,
+    """
+    ALTER TABLE photos ADD COLUMN camera_tool TEXT;
+    ALTER TABLE captures ADD COLUMN camera_tool TEXT;
+    ALTER TABLE captures ADD COLUMN note TEXT;
+    """,
 )
 
 

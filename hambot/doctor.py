@@ -97,7 +97,7 @@ def _secret_key(settings):
 
 
 def _camera(store, settings):
-    camera = Camera(settings.camera_script, settings.camera_timeout, settings.max_photo_bytes)
+    camera = Camera.from_settings(settings)
     path = store.temp_path(".jpg")
     try:
         with camera_lock(camera_lock_path(store)):  # waits for a capture the server may be running

@@ -3,8 +3,11 @@
 from dataclasses import dataclass
 
 from . import __version__
+from .camera import TEST_PATTERN
 
 FAILURES_FOR_UNHEALTHY = 3  # the camera's last this many captures all failed
+NO_CAMERA_FOUND = ("No camera was found, so the last photo is hambot's test pattern; "
+                   "run hambot doctor on the Pi to see why.")
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,8 @@ def health_report(hambot, iso):
     problems = []
     if trouble and not trouble.storage and trouble.failures >= FAILURES_FOR_UNHEALTHY:
         problems.append(f"The camera's last {trouble.failures} captures failed: {trouble.sentence}")
+    if latest is not None and latest.camera_tool == TEST_PATTERN and hambot.settings.camera == "auto":
+        problems.append(NO_CAMERA_FOUND)
     if free < retention.min_free_bytes:
         problems.append(f"The disk has {free // 1048576} MB free, below MIN_FREE_MB "
                         f"({retention.min_free_bytes // 1048576} MB).")
@@ -50,7 +55,7 @@ def health_report(hambot, iso):
         "free_bytes": free,
         "last_capture": None if latest is None else {
             "at": iso(latest.finished_at), "ok": latest.photo_id is not None, "error": latest.error,
-            "source": latest.source},
+            "source": latest.source, "camera_tool": latest.camera_tool, "note": latest.note},
         "temperature": _temperature(hambot, iso),
     }
     return (503 if problems else 200), body

@@ -58,7 +58,7 @@ SCHEMAS = {
     "Photo": {
         "type": "object", "additionalProperties": False,
         "required": ["id", "taken_at", "temperature_c", "source", "width", "height", "url", "thumbnail_url",
-                     "page_url", "kept"],
+                     "page_url", "kept", "camera_tool", "test_pattern"],
         "properties": {
             "id": {"type": "string", "pattern": ID_PATTERN},
             "taken_at": {"type": "string", "format": "date-time", "description": "UTC"},
@@ -70,6 +70,11 @@ SCHEMAS = {
             "thumbnail_url": {"type": "string", "description": "a JPEG about 320 px wide"},
             "page_url": {"type": "string", "description": "the photo's web page"},
             "kept": {"type": "boolean", "description": "true when retention never removes it"},
+            "camera_tool": {"type": ["string", "null"],
+                            "description": "the tool camera_access.sh used (rpicam-still, fswebcam, ffmpeg, "
+                                           "test-pattern, ...); null for a camera script of your own"},
+            "test_pattern": {"type": "boolean",
+                             "description": "true when no camera was found and the test pattern was stored"},
         },
     },
     "PhotoList": {
@@ -110,7 +115,11 @@ SCHEMAS = {
             "last_capture": {"oneOf": [{"type": "null"}, {
                 "type": "object", "additionalProperties": False, "required": ["at", "ok", "error", "source"],
                 "properties": {"at": {"type": "string", "format": "date-time"}, "ok": {"type": "boolean"},
-                               "error": {"type": ["string", "null"]}, "source": {"type": "string"}}}]},
+                               "error": {"type": ["string", "null"]}, "source": {"type": "string"},
+                               "camera_tool": {"type": ["string", "null"],
+                                               "description": "the tool that took (or failed to take) it"},
+                               "note": {"type": ["string", "null"],
+                                        "description": "a photo stored, but not as asked (its size)"}}}]},
             "temperature": {
                 "type": "object", "additionalProperties": False, "required": ["celsius", "read_at", "error"],
                 "properties": {"celsius": {"type": ["number", "null"]},

@@ -12,6 +12,8 @@ DEFAULTS_FILE = Path(__file__).with_name("default_config.py")
 ENV_PREFIX = "HAMBOT_"
 SENSOR_ID = re.compile(r"(10|22|28|3b|42)-[0-9a-f]{12}")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+CAMERA_TOOLS = ("rpicam-still", "libcamera-still", "fswebcam", "ffmpeg", "imagesnap", "test-pattern")
+RESOLUTION = re.compile(r"([1-9][0-9]{1,4})x([1-9][0-9]{1,4})")
 
 
 class ConfigError(Exception):
@@ -103,6 +105,27 @@ def _boolean(name, value):
     raise ConfigError(f"{name} must be True or False, got {value!r}.")
 
 
+def _camera(name, value):
+    text = _text(name, value).lower()
+    if text != "auto" and text not in CAMERA_TOOLS:
+        raise ConfigError(f"{name} must be 'auto' or one of {', '.join(CAMERA_TOOLS)}, got {value!r}.")
+    return text
+
+
+def _resolution(name, value):
+    text = _text(name, value).lower()
+    if not RESOLUTION.fullmatch(text):
+        raise ConfigError(f"{name} must look like 1280x720 (width x height in pixels), got {value!r}.")
+    return text
+
+
+def _rotation(name, value):
+    degrees = _number(name, value, int, 0, 270)
+    if degrees % 90:
+        raise ConfigError(f"{name} must be 0, 90, 180 or 270, got {value!r}.")
+    return degrees
+
+
 def _setting(parse):
     return field(metadata={"parse": parse})
 
@@ -117,6 +140,13 @@ class Settings:
     threads: int = _setting(_integer(1, 64))
     data_dir: Path = _setting(_directory)
     camera_script: Path = _setting(_executable)
+    camera: str = _setting(_camera)
+    video_device: Path = _setting(_directory)
+    resolution: str = _setting(_resolution)
+    rotation: int = _setting(_rotation)
+    hflip: bool = _setting(_boolean)
+    vflip: bool = _setting(_boolean)
+    autofocus: bool = _setting(_boolean)
     camera_timeout: float = _setting(_decimal(0.1, 600))
     dead_time: float = _setting(_decimal(0, 86400))
     max_photo_mb: float = _setting(_decimal(0.01, 1024, " MB"))

@@ -102,7 +102,7 @@ class Shutter:
         self._clear_leftovers()
         refusal = self.retention.room_for_a_photo()
         if refusal:
-            self._log_failure(started_wall, source, refusal, 507)
+            self._log_failure(started_wall, source, refusal, 507, None)
             log.error("capture refused source=%s error=%s", source, refusal)
             return Shot(error=refusal, status=507)
         reading = self.thermometer.start()  # the sensor converts while the camera works
@@ -113,16 +113,20 @@ class Shutter:
             photo = self.store.add(image, reading=temperature, source=source, started_at=started_wall)
         except (CameraError, OSError, sqlite3.Error) as error:
             sentence = str(error) if isinstance(error, CameraError) else _storage_sentence(error)
-            self._log_failure(started_wall, source, sentence, 503)
-            log.error("capture failed source=%s seconds=%.2f error=%s",
-                      source, time.monotonic() - started, sentence)
+            tool = getattr(error, "tool", None)
+            self._log_failure(started_wall, source, sentence, 503, tool)
+            log.error("capture failed source=%s tool=%s seconds=%.2f error=%s tool_said=%r",
+                      source, tool or "unknown", time.monotonic() - started, sentence,
+                      getattr(error, "detail", None))
             return Shot(error=sentence)
         finally:
             path.unlink(missing_ok=True)
             self.pid_path.unlink(missing_ok=True)
-        log.info("capture stored id=%s source=%s camera_seconds=%.2f size=%d temperature=%s",
-                 photo.id, source, image.seconds, photo.size,
+        log.info("capture stored id=%s source=%s tool=%s camera_seconds=%.2f size=%d %dx%d temperature=%s",
+                 photo.id, source, image.tool or "unknown", image.seconds, photo.size, photo.width, photo.height,
                  "none" if photo.temperature_c is None else f"{photo.temperature_c:.1f}C")
+        if image.note:
+            log.warning("capture id=%s: %s", photo.id, image.note)
         self._prune()
         return Shot(photo)
 
@@ -139,9 +143,10 @@ class Shutter:
             log.info("retention removed id=%s taken_at=%s", photo.id,
                      time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(photo.taken_at)))
 
-    def _log_failure(self, started_at, source, sentence, status):
+    def _log_failure(self, started_at, source, sentence, status, tool):
         try:
-            self.store.record_failure(started_at=started_at, source=source, error=sentence, status=status)
+            self.store.record_failure(started_at=started_at, source=source, error=sentence, status=status,
+                                      camera_tool=tool)
         except sqlite3.Error as error:  # the index itself is failing; the log line still tells
             log.error("could not record the failed capture: %s", error)
 

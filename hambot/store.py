@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import history
+from .camera import TEST_PATTERN
 from .database import Database
 from .thumbnails import ThumbnailError, make_thumbnail
 
@@ -21,7 +22,10 @@ ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{12}")
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png"}
 
 def new_id():
-    return secrets.token_urlsafe(ID_BYTES)
+    """A random id that never starts with "-", which a command line (hambot keep ID) would take for an option."""
+    while (photo_id := secrets.token_urlsafe(ID_BYTES)).startswith("-"):
+        pass
+    return photo_id
 
 
 def is_valid_id(text):
@@ -40,6 +44,12 @@ class Photo:
     height: int
     content_type: str
     kept: bool = False
+    camera_tool: str | None = None  # as camera_access.sh named it; None for a camera script of the user's own
+
+    @property
+    def test_pattern(self):
+        """Colour bars drawn because no camera was found, not a photo of the enclosure."""
+        return self.camera_tool == TEST_PATTERN
 
     @property
     def extension(self):
@@ -61,10 +71,13 @@ class Capture:
     photo_id: str | None
     error: str | None
     status: int | None = None  # for a failure: 503 the camera failed, 507 no room to store a photo
+    camera_tool: str | None = None
+    note: str | None = None  # a photo stored but not as asked (its size), in a sentence
 
 
-PHOTO_COLUMNS = "id, taken_at, temperature_c, temperature_note, source, size, width, height, content_type, kept"
-CAPTURE_COLUMNS = "seq, started_at, finished_at, source, photo_id, error, status"
+PHOTO_COLUMNS = ("id, taken_at, temperature_c, temperature_note, source, size, width, height, content_type, kept,"
+                 " camera_tool")
+CAPTURE_COLUMNS = "seq, started_at, finished_at, source, photo_id, error, status, camera_tool, note"
 STORING = "storing-"  # temp-folder marker of a photo whose files come before its index row
 PLACEHOLDERS = ",".join("?" * len(PHOTO_COLUMNS.split(",")))
 THUMB_WORK_GRACE = 60  # seconds a lazily made thumbnail may sit in tmp/ before it counts as a leftover
@@ -134,7 +147,7 @@ class Store:
         _fsync_file(image.path)
         while True:
             photo = Photo(new_id(), time.time(), reading.celsius, reading.problem, source,
-                          image.size, image.width, image.height, image.content_type)
+                          image.size, image.width, image.height, image.content_type, camera_tool=image.tool)
             marker = self._mark_storing(photo.id)
             try:
                 os.link(image.path, self.path_of(photo))  # exclusive: never overwrites
@@ -150,7 +163,8 @@ class Store:
             with self.database.transaction() as db:
                 db.execute(f"INSERT INTO photos ({PHOTO_COLUMNS}) VALUES ({PLACEHOLDERS})",
                            dataclasses.astuple(photo))
-                self._insert_capture(db, started_at, photo.taken_at, source, photo.id, None)
+                self._insert_capture(db, started_at, photo.taken_at, source, photo.id, None,
+                                     camera_tool=image.tool, note=image.note)
                 if photo.temperature_c is not None:
                     history.record(db, photo.taken_at, photo.temperature_c, "photo")
         except BaseException:
@@ -249,15 +263,17 @@ class Store:
         self.path_of(photo).unlink(missing_ok=True)
         self.thumbnail_path_of(photo).unlink(missing_ok=True)
 
-    def record_failure(self, *, started_at, source, error, status=503):
+    def record_failure(self, *, started_at, source, error, status=503, camera_tool=None):
         with self.database.transaction() as db:
-            return self._insert_capture(db, started_at, time.time(), source, None, error, status)
+            return self._insert_capture(db, started_at, time.time(), source, None, error, status,
+                                        camera_tool=camera_tool)
 
     @staticmethod
-    def _insert_capture(db, started_at, finished_at, source, photo_id, error, status=None):
-        db.execute("INSERT INTO captures (started_at, finished_at, source, photo_id, error, status)"
-                   " VALUES (?,?,?,?,?,?)",
-                   (started_at, finished_at, source, photo_id, error, status))
+    def _insert_capture(db, started_at, finished_at, source, photo_id, error, status=None, *, camera_tool=None,
+                        note=None):
+        db.execute("INSERT INTO captures (started_at, finished_at, source, photo_id, error, status, camera_tool,"
+                   " note) VALUES (?,?,?,?,?,?,?,?)",
+                   (started_at, finished_at, source, photo_id, error, status, camera_tool, note))
 
     def get(self, photo_id):
         if not is_valid_id(photo_id):
@@ -351,7 +367,7 @@ def open_store(data_dir):
 
 
 def _photo(row):
-    return Photo(*row[:-1], kept=bool(row[-1]))
+    return Photo(*row[:9], kept=bool(row[9]), camera_tool=row[10])
 
 
 def _fsync_file(path):

@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 """Writes a labelled test-pattern image, for machines with no camera; needs only Python's stdlib.
 
-Usage: testpattern.py OUTPUT  (JPEG when OUTPUT ends in .jpg and Pillow is installed, else PNG)
+Usage: testpattern.py OUTPUT [WIDTHxHEIGHT]  (JPEG when OUTPUT ends in .jpg and Pillow is installed, else PNG)
 """
 
+import re
 import struct
 import sys
 import time
 import zlib
 
-WIDTH, HEIGHT, SCALE = 640, 480, 4
+DEFAULT_SIZE = (640, 480)
+MAX_SIDE = 8192
 BARS = [(235, 235, 235), (235, 235, 16), (16, 235, 235), (16, 235, 16),
         (235, 16, 235), (235, 16, 16), (16, 16, 235)]
 BAND = (40, 36, 32)
@@ -44,42 +46,46 @@ def text_rows(text, scale):
     return rows
 
 
-def pattern(lines):
-    bar_width = WIDTH // len(BARS) + 1
-    bar_row = b"".join(bytes(color) * bar_width for color in BARS)[:WIDTH * 3]
-    rows = [bar_row] * (HEIGHT * 3 // 5)
-    while len(rows) < HEIGHT:
-        rows.append(bytes(BAND) * WIDTH)
-    y = HEIGHT * 3 // 5 + 12
+def pattern(lines, width, height):
+    scale = max(1, min(width // 160, height // 90))
+    bar_width = width // len(BARS) + 1
+    bar_row = b"".join(bytes(color) * bar_width for color in BARS)[:width * 3]
+    rows = [bar_row] * (height * 3 // 5)
+    while len(rows) < height:
+        rows.append(bytes(BAND) * width)
+    y = height * 3 // 5 + 3 * scale
     for text in lines:
-        for pixels in text_rows(text, SCALE):
-            left = max(0, (WIDTH - len(pixels)) // 2)
+        for pixels in text_rows(text, scale):
+            if y >= height:
+                return rows
+            left = max(0, (width - len(pixels)) // 2)
             row = bytearray(rows[y])
-            for x, on in enumerate(pixels[:WIDTH - left]):
+            for x, on in enumerate(pixels[:width - left]):
                 if on:
                     row[(left + x) * 3:(left + x) * 3 + 3] = bytes(INK)
             rows[y] = bytes(row)
             y += 1
-        y += SCALE * 3
+        y += scale * 3
     return rows
 
 
-def png(rows):
+def png(rows, width, height):
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
     raw = b"".join(b"\x00" + row for row in rows)
-    header = struct.pack(">IIBBBBB", WIDTH, HEIGHT, 8, 2, 0, 0, 0)
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 6))
             + chunk(b"IEND", b""))
 
 
 def main(argv):
-    if len(argv) != 2:
+    size = _size(argv[2]) if len(argv) == 3 else DEFAULT_SIZE
+    if len(argv) not in (2, 3) or size is None:
         print(__doc__.strip().splitlines()[-1], file=sys.stderr)
         return 2
     output = argv[1]
     stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
-    data = png(pattern(["HAMBOT TEST PATTERN", "NO CAMERA FOUND", stamp]))
+    data = png(pattern(["HAMBOT TEST PATTERN", "NO CAMERA FOUND", stamp], *size), *size)
     with open(output, "wb") as out:
         out.write(data)
     if output.lower().endswith((".jpg", ".jpeg")):
@@ -91,6 +97,14 @@ def main(argv):
             image.load()
             image.save(output, "JPEG", quality=85)
     return 0
+
+
+def _size(text):
+    match = re.fullmatch(r"([0-9]{1,5})x([0-9]{1,5})", text)
+    if not match:
+        return None
+    width, height = int(match.group(1)), int(match.group(2))
+    return (width, height) if 16 <= width <= MAX_SIDE and 16 <= height <= MAX_SIDE else None
 
 
 if __name__ == "__main__":

@@ -288,7 +288,7 @@ def test_a_failing_camera_says_what_happened_and_offers_try_again(page, tmp_path
         page.find_element(By.CSS_SELECTOR, "form.snapshot button").click()
         wait(page, lambda d: d.find_elements(By.CSS_SELECTOR, ".problem .sentence"), 15)
         assert page.find_element(By.TAG_NAME, "h1").text == "No photo this time"
-        assert "failed to acquire camera" in page.find_element(By.CSS_SELECTOR, ".problem .sentence").text
+        assert "the lens cover is closed" in page.find_element(By.CSS_SELECTOR, ".problem .sentence").text
         again = page.find_element(By.CSS_SELECTOR, "form.snapshot button")
         assert again.text == "Try again" and again.is_enabled()
     finally:

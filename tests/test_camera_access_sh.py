@@ -1,39 +1,42 @@
-"""camera_access.sh run for real: tool choice, the test pattern, failures, and shellcheck."""
+"""camera_access.sh run for real against fakes of the tools (tests/world): which tool it picks, how it calls it.
 
-import os
-import shutil
+The fakes take rpicam-still's, fswebcam's and ffmpeg's real options and answer as those tools do (their sources
+are named in tests/world/fake_tools.py and docs/camera-and-probe.md).
+"""
+
 import subprocess
-import sys
 
 import pytest
 from PIL import Image
 
 from conftest import ROOT
+from world import World
 
 SCRIPT = ROOT / "camera_access.sh"
-SAMPLE = ROOT / "tests" / "cameras" / "sample.jpg"
 
 
 @pytest.fixture
-def fake_bin(tmp_path):
-    """A PATH with the basic tools but no camera tool, where tests add fake ones."""
-    folder = tmp_path / "bin"
-    folder.mkdir()
-    for tool in ("bash", "dirname", "cp", "head", "cat", "env"):
-        os.symlink(shutil.which(tool), folder / tool)
-    os.symlink(os.path.realpath(sys.executable), folder / "python3")  # the interpreter, not a venv or shim
-    return folder
+def world(tmp_path):
+    """Raspberry Pi OS: rpicam-still is preinstalled, even on Lite."""
+    return World(tmp_path / "world", tools=("rpicam-still",))
 
 
-def add_tool(folder, name, body):
-    tool = folder / name
-    tool.write_text(f"#!/bin/bash\necho \"$0 $*\" >> {folder}/calls\n{body}\n")
-    tool.chmod(0o755)
+def run(world, output, **settings):
+    environ = world.environ({"HAMBOT_VIDEO_DEVICE": str(world.device),
+                             **{f"HAMBOT_{name.upper()}": str(value) for name, value in settings.items()}})
+    return subprocess.run([str(SCRIPT), str(output)], env=environ, capture_output=True, text=True, timeout=60)
 
 
-def run(fake_bin, output, device=None, **environ):
-    env = {"PATH": str(fake_bin), "HAMBOT_VIDEO_DEVICE": str(device or fake_bin / "no-video0"), **environ}
-    return subprocess.run([str(SCRIPT), str(output)], env=env, capture_output=True, text=True, timeout=60)
+def corners(path):
+    """The colours of the fake frame's top corners: red marks its top-left, blue its top-right."""
+    with Image.open(path) as image:
+        image = image.convert("RGB")
+        width = image.size[0]
+        return image.getpixel((2, 2)), image.getpixel((width - 3, 2))
+
+
+def is_red(rgb):
+    return rgb[0] > 180 and rgb[1] < 80 and rgb[2] < 80
 
 
 def test_shellcheck_finds_nothing():
@@ -41,70 +44,126 @@ def test_shellcheck_finds_nothing():
     assert result.returncode == 0, result.stdout
 
 
-def test_without_a_camera_it_writes_a_labelled_test_pattern(fake_bin, tmp_path):
+def test_with_no_camera_it_writes_a_labelled_test_pattern_at_the_asked_size(world, tmp_path):
     output = tmp_path / "test.jpg"
-    result = run(fake_bin, output)
+    result = run(world, output, resolution="800x600")
     assert result.returncode == 0, result.stderr
+    assert "camera_access.sh: rpicam-still sees no camera: No cameras available!" in result.stderr
     assert "using test-pattern" in result.stderr
     with Image.open(output) as image:
-        assert image.size == (640, 480)
+        assert image.size == (800, 600)
         image.load()
 
 
-def test_it_prefers_the_pi_camera_and_passes_the_output_path(fake_bin, tmp_path):
-    add_tool(fake_bin, "fswebcam", 'cp "%s" "${@: -1}"' % SAMPLE)
-    add_tool(fake_bin, "rpicam-still", 'cp "%s" "${@: -1}"' % SAMPLE)
-    device = tmp_path / "video0"
-    device.touch()
+def test_a_pi_camera_is_asked_first_whether_it_sees_a_camera_then_used(world, tmp_path):
+    world.pi_camera("imx708")
     output = tmp_path / "photo with spaces; $(rm -rf x).jpg"
-    result = run(fake_bin, output, device=device)
+    result = run(world, output)
     assert result.returncode == 0, result.stderr
     assert "using rpicam-still" in result.stderr
-    assert output.read_bytes() == SAMPLE.read_bytes()
-    assert (fake_bin / "calls").read_text().count("\n") == 1
+    listing, capture = world.calls()
+    assert listing == ["rpicam-still", "--list-cameras"]
+    assert capture == ["rpicam-still", "--nopreview", "--timeout", "1500", "--width", "1280", "--height", "720",
+                       "--output", str(output), "--autofocus-on-capture"]
+    with Image.open(output) as image:
+        assert image.size == (1280, 720)
 
 
-def test_a_webcam_tool_is_used_only_when_the_device_exists(fake_bin, tmp_path):
-    add_tool(fake_bin, "fswebcam", 'cp "%s" "${@: -1}"' % SAMPLE)
-    assert "using test-pattern" in run(fake_bin, tmp_path / "a.jpg").stderr
-    device = tmp_path / "video0"
-    device.touch()
-    result = run(fake_bin, tmp_path / "b.jpg", device=device)
-    assert "using fswebcam" in result.stderr
-    assert f"--device {device}" in (fake_bin / "calls").read_text()
+def test_on_raspberry_pi_os_a_usb_webcam_is_used_although_rpicam_still_is_installed(world, tmp_path):
+    world.install("fswebcam")
+    world.webcam(modes=["640x480", "1280x720"])
+    result = run(world, tmp_path / "a.jpg")
+    assert result.returncode == 0, result.stderr
+    assert "rpicam-still sees no camera" in result.stderr and "using fswebcam" in result.stderr
+    assert world.calls()[-1] == ["fswebcam", "--no-banner", "--device", str(world.device), "--resolution",
+                                 "1280x720", "--skip", "10", "--jpeg", "90", str(tmp_path / "a.jpg")]
 
 
-def test_hambot_camera_forces_a_tool(fake_bin, tmp_path):
-    add_tool(fake_bin, "rpicam-still", 'cp "%s" "${@: -1}"' % SAMPLE)
-    result = run(fake_bin, tmp_path / "a.jpg", HAMBOT_CAMERA="test-pattern")
-    assert "using test-pattern" in result.stderr
+def test_the_webcams_dark_first_frames_are_skipped(world, tmp_path):
+    world.install("fswebcam")
+    world.webcam(dark_frames=5)
+    run(world, tmp_path / "a.jpg")
+    top_left, _ = corners(tmp_path / "a.jpg")
+    assert is_red(top_left)  # a real frame, not the dark one a webcam starts with
+
+
+def test_ffmpeg_reads_mjpeg_and_skips_the_warm_up_frames(world, tmp_path):
+    world.install("ffmpeg")
+    world.webcam(dark_frames=5, modes=["640x480", "1280x720"])
+    result = run(world, tmp_path / "a.jpg")
+    assert result.returncode == 0, result.stderr
+    call = world.calls()[-1]
+    assert call[call.index("-input_format") + 1] == "mjpeg"
+    assert call[call.index("-vf") + 1] == r"select=gte(n\,10)"
+    with Image.open(tmp_path / "a.jpg") as image:
+        assert image.size == (1280, 720)
+    assert is_red(corners(tmp_path / "a.jpg")[0])
+
+
+def test_a_webcam_without_mjpeg_is_read_in_its_raw_mode(world, tmp_path):
+    world.install("ffmpeg")
+    world.webcam(mjpeg=False, raw_modes=["640x480"])
+    result = run(world, tmp_path / "a.jpg")
+    assert result.returncode == 0, result.stderr
+    assert "has no MJPEG mode; trying its raw mode" in result.stderr
+    assert "-input_format" not in world.calls()[-1]
+    with Image.open(tmp_path / "a.jpg") as image:
+        assert image.size == (640, 480)  # what hambot's size check then reports
+
+
+def test_camera_forces_a_tool_without_asking_the_others(world, tmp_path):
+    world.pi_camera("imx708")
+    world.install("fswebcam")
+    world.webcam()
+    result = run(world, tmp_path / "a.jpg", camera="fswebcam")
+    assert result.returncode == 0, result.stderr
+    assert [call[0] for call in world.calls()] == ["fswebcam"]
 
 
 @pytest.mark.parametrize("camera, words", [
-    ("fswebcam", "HAMBOT_CAMERA is fswebcam, but fswebcam is not installed"),
-    ("polaroid", "HAMBOT_CAMERA is 'polaroid'; use one of:"),
+    ("fswebcam", "camera_access.sh: CAMERA is fswebcam, but fswebcam is not installed"),
+    ("polaroid", "camera_access.sh: CAMERA is 'polaroid'; use auto or one of:"),
 ])
-def test_a_forced_tool_that_cannot_run_is_a_clear_failure(fake_bin, tmp_path, camera, words):
-    result = run(fake_bin, tmp_path / "a.jpg", HAMBOT_CAMERA=camera)
-    assert result.returncode != 0
+def test_a_forced_tool_that_cannot_run_is_a_clear_failure(world, tmp_path, camera, words):
+    result = run(world, tmp_path / "a.jpg", camera=camera)
+    assert result.returncode == 1
     assert words in result.stderr
 
 
-def test_a_failing_tool_makes_the_script_fail(fake_bin, tmp_path):
-    add_tool(fake_bin, "rpicam-still", 'echo "ERROR: no cameras available" >&2; exit 255')
-    result = run(fake_bin, tmp_path / "a.jpg")
+def test_rpicam_still_turns_the_photo_itself_when_it_can(world, tmp_path):
+    world.pi_camera("imx708")
+    result = run(world, tmp_path / "a.jpg", rotation=180, hflip=1)
+    assert result.returncode == 0, result.stderr
+    assert world.calls()[-1][-4:] == ["--autofocus-on-capture", "--rotation", "180", "--hflip"]
+    assert "camera_access.sh: rpicam-still applied the rotation and flips" in result.stderr
+
+
+def test_a_quarter_turn_is_left_to_hambot_since_libcamera_cannot_transpose(world, tmp_path):
+    world.pi_camera("imx708")
+    result = run(world, tmp_path / "a.jpg", rotation=90, vflip=1)
+    assert result.returncode == 0, result.stderr
+    assert "--rotation" not in world.calls()[-1] and "--vflip" not in world.calls()[-1]
+    assert "applied the rotation" not in result.stderr
+
+
+def test_a_failing_tool_passes_its_own_words_on(world, tmp_path):
+    world.pi_camera("imx708", state="busy")
+    result = run(world, tmp_path / "a.jpg")
     assert result.returncode == 1
+    assert "ERROR: *** failed to acquire camera /base/soc/i2c0mux/i2c@1/imx708@1a ***" in result.stderr
     assert result.stderr.strip().splitlines()[-1] == "camera_access.sh: rpicam-still failed with exit status 255"
 
 
-def test_a_tool_that_writes_nothing_makes_the_script_fail(fake_bin, tmp_path):
-    add_tool(fake_bin, "rpicam-still", "true")
-    result = run(fake_bin, tmp_path / "a.jpg")
+def test_fswebcam_saying_all_is_well_without_a_file_still_fails(world, tmp_path):
+    world.install("fswebcam")
+    world.webcam(state="busy")  # Debian's fswebcam exits 0 even then
+    result = run(world, tmp_path / "a.jpg")
     assert result.returncode == 1
-    assert "rpicam-still exited normally but wrote no image" in result.stderr
+    assert "VIDIOC_S_INPUT: Device or resource busy" in result.stderr
+    assert "camera_access.sh: fswebcam exited 0 but wrote no image" in result.stderr
 
 
-def test_no_argument_prints_usage(fake_bin):
-    result = subprocess.run([str(SCRIPT)], env={"PATH": str(fake_bin)}, capture_output=True, text=True)
+def test_no_argument_prints_usage(world):
+    result = subprocess.run([str(SCRIPT)], env=world.environ(), capture_output=True, text=True)
     assert result.returncode == 2
     assert "usage:" in result.stderr

@@ -135,7 +135,7 @@ def test_a_press_within_the_dead_time_lands_on_the_same_photo(web, camera_runs):
 
 
 @pytest.mark.parametrize("camera, sentence", [
-    ("fails.sh", "The camera script exited with status 1: ERROR: *** failed to acquire camera"),
+    ("fails.sh", "The camera script exited with status 1: my-camera: the lens cover is closed"),
     ("writes_nothing.sh", "The camera produced no image."),
     ("writes_garbage.sh", "The camera produced something that is not a JPEG or PNG image."),
     ("writes_empty.sh", "The camera produced an empty file."),

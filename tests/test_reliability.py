@@ -36,7 +36,7 @@ def assert_store_is_whole(data_dir):
 
 
 CAMERA_FAULTS = {
-    "fails.sh": "failed to acquire camera",  # the Pi camera is busy
+    "fails.sh": "the lens cover is closed",  # the owner's own camera script fails
     "hangs.sh": "did not answer within 2 s",
     "hangs_ignoring_term.sh": "did not answer within 2 s",
     "writes_empty.sh": "produced an empty file",

@@ -9,7 +9,11 @@
   <li><a href="/photos/{{p.id}}">
     <img src="/photos/{{p.id}}/thumb.jpg" width="320" height="{{max(1, round(320 * p.height / p.width))}}" loading="lazy" alt="The enclosure on {{taken['text']}}">
     <span class="meta"><time datetime="{{taken['iso']}}">{{taken['text']}}</time>
-    <span class="temp">{{temperature(p.temperature_c) or 'no reading'}}</span></span>
+    <span class="temp">{{temperature(p.temperature_c) or 'no reading'}}</span>
+%   if p.test_pattern:
+    <strong class="pattern">test pattern, no camera</strong>
+%   end
+    </span>
   </a></li>
 % end
 </ul>

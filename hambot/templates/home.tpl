@@ -5,6 +5,9 @@
 % if trouble:
 %   include('trouble.tpl', trouble=trouble)
 % end
+% if photo and photo.test_pattern:
+%   include('test_pattern.tpl')
+% end
 % if photo:
 %   whose = 'The newest photo' if following else 'Your last photo'
 <figure class="photo">

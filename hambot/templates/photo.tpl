@@ -4,6 +4,9 @@
 % if shared:
 <p class="shared" role="status">{{shared}}</p>
 % end
+% if photo.test_pattern:
+%   include('test_pattern.tpl')
+% end
 <figure class="photo">
   <img id="image-data" src="/photos/{{photo.filename}}" width="{{photo.width}}" height="{{photo.height}}" alt="The enclosure on {{taken['text']}}">
   <figcaption>

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Waits like held.sh, then fails as a busy Pi camera does.
+# Waits like held.sh, then fails as fails.sh does.
 set -eu
 here=$(dirname "$0")
 # shellcheck source=tests/cameras/_fake.sh
 . "$here/_fake.sh"
 wait_for_release
-echo "ERROR: *** failed to acquire camera /base/soc/i2c0mux/i2c@1/imx219@10 ***" >&2
+echo "my-camera: the lens cover is closed" >&2
 exit 1
