@@ -18,6 +18,7 @@ UNITS = ("hambot.service", "hambot-capture.service", "hambot-capture.timer",
 ENABLED = ("hambot.service", "hambot-capture.timer", "hambot-temperature.timer")
 GROUPS = ("video", "gpio")  # the camera's device nodes, and the Pi's GPIO pins
 SYSTEM_UNIT_DIR = Path("/etc/systemd/system")
+SYSTEMD_RUNNING = Path("/run/systemd/system")  # sd_booted(3): this folder exists when systemd is PID 1
 
 
 class InstallError(Exception):
@@ -82,6 +83,7 @@ class Installer:
         self.layout = layout
         self.say = say
         self.changed = 0
+        self.groups_changed = False  # a process keeps the groups it started with, whatever /etc/group says now
 
     def install(self, start=True):
         if os.geteuid() != 0:
@@ -133,6 +135,7 @@ class Installer:
                 self.say(f"  {name} is in the {group} group")
                 continue
             self.run("usermod", "--append", "--groups", group, name)
+            self.groups_changed = True
             self.done(f"added {name} to the {group} group")
 
     def folder(self, path, owner, mode):
@@ -171,13 +174,15 @@ class Installer:
             self.say(f"  units are in {self.layout.unit_dir}; not enabled (enable them with: "
                      f"systemctl enable --now {' '.join(ENABLED)})")
             return
-        if not Path("/run/systemd/system").is_dir():
+        if not SYSTEMD_RUNNING.is_dir():
             self.run("systemctl", "enable", *ENABLED)
             self.say("  systemd is not running here; the service and timers start at the next boot")
             return
         self.run("systemctl", "daemon-reload")
         self.run("systemctl", "enable", "--now", *ENABLED)
-        if self.changed:
+        if self.groups_changed:  # a reload re-forks workers from the old master, which keeps its old groups
+            self.run("systemctl", "restart", "hambot.service")
+        elif self.changed:
             self.run("systemctl", "reload-or-restart", "hambot.service")
         self.say(f"  started {', '.join(ENABLED)}")
 

@@ -239,8 +239,9 @@ class RunningServer:
 def start_server(tmp_path, w1, camera_runs):
     servers = []
 
-    def start(camera="ok.sh", **overrides):
-        environ = settings_environ(tmp_path, w1, camera, overrides)
+    def start(camera="ok.sh", environ=None, **overrides):
+        """`environ` adds to the server's own environment (a world's PATH, say)."""
+        environ = {**(environ or {}), **settings_environ(tmp_path, w1, camera, overrides)}
         environ["HAMBOT_LOG_LEVEL"] = "INFO"
         server = RunningServer(tmp_path, environ)
         servers.append(server)

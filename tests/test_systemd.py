@@ -12,10 +12,19 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
+from hambot.camera_devices import CAMERA_NODES
 from hambot.install import UNITS, Layout, render_unit
 
 SERVICES = [name for name in UNITS if name.endswith(".service")]
+CAMERA_SERVICES = ("hambot.service", "hambot-capture.service")
 BEST_ALLOWED = 2.0
+# What DeviceAllow= accepts (man systemd.resource-control; systemd's load-fragment.c and bpf-devices.c): a device
+# node, /dev/char/MAJ:MIN, or char-/block- and a class from /proc/devices (a glob). A path that is not a node
+# (a folder such as /dev/dma_heap) passes the parser and is skipped when the unit starts: "... is not a device."
+DEVICE_CLASS = re.compile(r"(char|block)-[A-Za-z0-9_*?\[\]-]+")
+PI_FOLDERS = {"/dev/dma_heap", "/dev/v4l", "/dev/v4l/by-id", "/dev/v4l/by-path", "/dev/snd", "/dev/dri",
+              "/dev/char", "/dev/block", "/dev/serial", "/dev/input"}  # folders of nodes on Raspberry Pi OS
+PI_NODE = re.compile(r"/dev/(char/\d+:\d+|(video|media|v4l-subdev)\d+|dma_heap/(linux,cma|system|reserved)|vchiq)")
 
 
 def analyze(*args, cwd=None):
@@ -37,6 +46,31 @@ def test_the_server_unit_is_notify_type_reloads_with_hup_and_keeps_the_camera_re
                  "PrivateTmp=yes", "NoNewPrivileges=yes", "ProtectSystem=strict"):
         assert line in unit.splitlines(), line
     assert "PrivateDevices=yes" not in unit and "PrivateUsers=yes" not in unit  # both would hide the camera
+
+
+def device_rules(unit_text):
+    return [line.split("=", 1)[1].split() for line in unit_text.splitlines() if line.startswith("DeviceAllow=")]
+
+
+def check_device_rules(name, unit_text):
+    """Every DeviceAllow entry is one systemd acts on, and a camera unit's cover every node the camera opens."""
+    rules = device_rules(unit_text)
+    for rule in rules:
+        target = rule[0]
+        assert DEVICE_CLASS.fullmatch(target) or (PI_NODE.fullmatch(target) and target not in PI_FOLDERS), \
+            f"{name}: DeviceAllow={target} is not a device node or class, so systemd skips it"
+    classes = {rule[0].removeprefix("char-") for rule in rules if rule[0].startswith("char-")}
+    for nodes, needed in CAMERA_NODES.items():
+        if name in CAMERA_SERVICES:
+            assert needed in classes, f"{name} does not allow /dev/{nodes} (char-{needed})"
+    if name not in CAMERA_SERVICES:
+        assert rules == [], f"{name} reads no camera, so it needs no device"
+    assert "DevicePolicy=closed" in unit_text.splitlines()
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_each_units_device_rules_are_ones_systemd_accepts_and_cover_the_camera(name):
+    check_device_rules(name, (ROOT / "systemd" / name).read_text())
 
 
 def test_the_timers_take_a_photo_hourly_catching_up_after_downtime_and_read_every_5_minutes():
@@ -91,6 +125,8 @@ def test_install_service_creates_the_user_folders_config_and_units_then_changes_
     if shutil.which("getent") and subprocess.run(["getent", "group", "video"]).returncode == 0:
         assert install.user in subprocess.run(["id", "-nG", install.user], capture_output=True,
                                               text=True).stdout.split()
+    for name in SERVICES:
+        check_device_rules(name, (dirs["units"] / name).read_text())
     units = sorted(str(path) for path in dirs["units"].iterdir())
     verified = analyze("verify", *units, cwd=dirs["units"])
     assert verified.returncode == 0, verified.stderr
@@ -118,3 +154,27 @@ def test_the_wrapper_runs_hambot_with_the_installed_config(install):
     assert f'runuser -u "{install.user}"' in wrapper and "umask 077" in wrapper
     checked = subprocess.run(["sh", "-n", str(install.dirs["bin"] / "hambot")])
     assert checked.returncode == 0
+
+
+@pytest.mark.parametrize("groups_changed, files_changed, action", [
+    (True, 1, ["restart", "hambot.service"]),
+    (False, 1, ["reload-or-restart", "hambot.service"]),
+    (False, 0, None),
+])
+def test_new_groups_restart_the_service_since_a_reload_keeps_the_old_ones(tmp_path, monkeypatch, groups_changed,
+                                                                          files_changed, action):
+    """systemd sets a service's groups when it starts it (systemd.exec, User=): a SIGHUP reload keeps them."""
+    from hambot import install as installing
+    systemctl = tmp_path / "bin" / "systemctl"
+    systemctl.parent.mkdir()
+    systemctl.write_text(f'#!/bin/sh\necho "$@" >> {tmp_path}/systemctl.calls\n')
+    systemctl.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{systemctl.parent}:{os.environ['PATH']}")
+    monkeypatch.setattr(installing, "SYSTEM_UNIT_DIR", tmp_path / "units")
+    monkeypatch.setattr(installing, "SYSTEMD_RUNNING", tmp_path)
+    installer = installing.Installer(Layout(unit_dir=tmp_path / "units"), say=lambda text: None)
+    installer.groups_changed, installer.changed = groups_changed, files_changed
+    installer.systemd(start=True)
+    calls = [line.split() for line in (tmp_path / "systemctl.calls").read_text().splitlines()]
+    assert calls[:2] == [["daemon-reload"], ["enable", "--now", *installing.ENABLED]]
+    assert calls[2:] == ([action] if action else [])

@@ -32,6 +32,16 @@ class World:
             self.install(tool)
         self._write()
 
+    def reset(self, tools=("rpicam-still",)):
+        """Nothing attached, and only `tools` installed."""
+        for tool in TOOLS:
+            (self.bin / tool).unlink(missing_ok=True)
+        for tool in tools:
+            self.install(tool)
+        self.device.unlink(missing_ok=True)
+        self.state = {}
+        self._write()
+
     def install(self, tool):
         """A fake `tool` on PATH, run by this interpreter (which has Pillow, as the real tools have libjpeg)."""
         shim = self.bin / tool
