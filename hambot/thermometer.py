@@ -15,6 +15,34 @@ from w1thermsensor import (  # noqa: E402  (must follow the variable above)
     W1ThermSensorError)
 
 NOT_CONFIGURED = "No temperature sensor is configured."
+INSUFFICIENT_POWER = 127.9375  # what a DS18B20 reads when its conversion lacked power (the kernel's w1_therm docs)
+EMPTY_ANSWER = ("The sensor gave no answer (an empty reading, which Linux 5.10 and later give when a conversion "
+                "fails): it may have just been unplugged, or a wire is loose.")
+
+
+class EmptyAnswerError(SensorNotReadyError):
+    """w1_therm answered with nothing: since Linux 5.10 that is how a failed conversion reads."""
+
+
+class _Probe(W1ThermSensor):
+    """w1thermsensor's sensor, except that an empty answer gets its own error.
+
+    w1thermsensor raises SensorNotReadyError both for an empty w1_slave (kernel 5.10+: a probe unplugged, a broken
+    wire) and for a failed checksum (older kernels), and the owner's fix differs; reading again to tell them apart
+    would start another 750 ms conversion, so this reads once and checks as the library does.
+    """
+
+    def get_raw_sensor_strings(self):
+        try:
+            with self.sensorpath.open("r") as answer:
+                lines = answer.readlines()
+        except OSError:
+            raise NoSensorFoundError(f"Could not find sensor of type {self.name} with id {self.id}") from None
+        if not lines:
+            raise EmptyAnswerError(self)
+        if lines[0].strip()[-3:] != "YES" or "00 00 00 00 00 00 00 00 00" in lines[0]:
+            raise SensorNotReadyError(self)
+        return lines
 
 
 def to_unit(celsius, unit):
@@ -44,7 +72,7 @@ class Thermometer:
         self.sensor = sensor
         self.cache_seconds = cache_seconds
         self.timeout = timeout
-        self._sensor_class = type("ConfiguredSensor", (W1ThermSensor,),
+        self._sensor_class = type("ConfiguredSensor", (_Probe,),
                                   {"BASE_DIRECTORY": Path(devices_dir)})
         self._found = None
         self._lock = threading.Lock()
@@ -69,6 +97,10 @@ class Thermometer:
                            "The 1-Wire bus is not available; is dtoverlay=w1-gpio in the Pi's config.txt?")
         except (ValueError, IndexError):
             return Reading(None, time.time(), sensor_id, "The sensor gave an answer that could not be read.")
+        if celsius == INSUFFICIENT_POWER:
+            return Reading(None, time.time(), sensor_id,
+                           "The sensor reported 127.94 °C, which means its conversion lacked power; check its power "
+                           "wire, or give it 3.3 V rather than parasite power.")
         return Reading(round(celsius, 3), time.time(), sensor_id)
 
     def _find(self):
@@ -126,6 +158,8 @@ class Thermometer:
 
 
 def _explain(error, configured):
+    if isinstance(error, EmptyAnswerError):
+        return EMPTY_ANSWER
     if isinstance(error, SensorNotReadyError):
         return "The sensor's answer failed its checksum (CRC); this is usually a loose or long wire."
     if isinstance(error, ResetValueError):

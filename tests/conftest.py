@@ -24,7 +24,13 @@ SENSOR_ID = "28-000005e2fdc3"
 
 
 class FakeW1Bus:
-    """The sysfs tree the w1-therm kernel driver writes, for the real w1thermsensor to read."""
+    """The sysfs tree the w1_therm kernel driver writes, for the real w1thermsensor to read.
+
+    As Linux 5.10 and later behave (drivers/w1/slaves/w1_therm.c, drivers/w1/w1.c): a good read is two lines;
+    a failed conversion (no presence pulse, a bad checksum five times) reads empty; an unplugged probe's folder
+    stays, reading empty, until the bus search (every 10 s) has missed it slave_ttl (10) times, then goes.
+    Kernels before 5.10 printed "crc=.. NO" instead (crc_ok=False).
+    """
 
     def __init__(self, root):
         self.root = root
@@ -38,7 +44,15 @@ class FakeW1Bus:
         (folder / "w1_slave").write_text(
             f"{data} : crc=1c {'YES' if crc_ok else 'NO'}\n{data} t={round(celsius * 1000)}\n")
 
+    def fail_conversion(self, sensor_id=SENSOR_ID):
+        (self.root / sensor_id / "w1_slave").write_text("")
+
+    def unplug(self, sensor_id=SENSOR_ID):
+        """Pulled out: the kernel keeps its folder for about 100 s, and every read of it is empty."""
+        self.fail_conversion(sensor_id)
+
     def remove_sensor(self, sensor_id=SENSOR_ID):
+        """The bus search has given the probe up (or it was never there): its folder goes."""
         (self.root / sensor_id / "w1_slave").unlink()
         (self.root / sensor_id).rmdir()
 

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from conftest import SENSOR_ID
-from hambot.thermometer import Thermometer
+from hambot.thermometer import EMPTY_ANSWER, Thermometer
 
 
 def thermometer(w1, sensor="auto", cache_seconds=0, timeout=3):
@@ -40,6 +40,11 @@ def test_a_named_sensor_is_read_even_when_others_are_present(w1):
     (lambda w1: w1.add_sensor(celsius=85.0), "auto",
      "The sensor reported 85 °C, its power-on value, so it has no real reading; check its power wire."),
     (lambda w1: w1.remove_sensor(), "auto", "No temperature sensor was found on the 1-Wire bus."),
+    (lambda w1: w1.fail_conversion(), "auto", EMPTY_ANSWER),
+    (lambda w1: w1.fail_conversion(), SENSOR_ID, EMPTY_ANSWER),
+    (lambda w1: w1.add_sensor(celsius=127.9375), "auto",
+     "The sensor reported 127.94 °C, which means its conversion lacked power; check its power wire, or give it "
+     "3.3 V rather than parasite power."),
     (lambda w1: None, "28-0000000000ff", "The temperature sensor 28-0000000000ff was not found on the 1-Wire bus."),
     (lambda w1: None, "none", "No temperature sensor is configured."),
 ])
@@ -58,11 +63,15 @@ def test_a_missing_bus_is_explained(tmp_path):
     assert "1-Wire bus is not available" in reading.problem
 
 
-def test_a_sensor_that_vanishes_and_returns_is_found_again(w1):
-    probe = thermometer(w1)
+@pytest.mark.parametrize("sensor", ["auto", SENSOR_ID])
+def test_a_probe_pulled_out_reads_empty_then_is_not_found_then_is_found_again(w1, sensor):
+    probe = thermometer(w1, sensor=sensor)
     assert probe.read().celsius == 23.125
+    w1.unplug()  # the kernel keeps its folder until the bus search gives it up
+    assert probe.read().problem == EMPTY_ANSWER
     w1.remove_sensor()
-    assert probe.read().problem == "No temperature sensor was found on the 1-Wire bus."
+    assert probe.read().problem in ("No temperature sensor was found on the 1-Wire bus.",
+                                    f"The temperature sensor {SENSOR_ID} was not found on the 1-Wire bus.")
     w1.add_sensor(celsius=21.0)
     assert probe.read().celsius == 21.0
 
