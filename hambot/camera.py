@@ -24,7 +24,7 @@ KILL_GRACE = 2.0  # seconds between SIGTERM and SIGKILL
 STDERR_TAIL = 4096  # bytes of the script's output kept for the error message
 HIDDEN_FROM_SCRIPT = ("HAMBOT_SECRET_KEY",)
 TEST_PATTERN = "test-pattern"
-NOT_FOUND = re.compile(r"^camera_access\.sh: (.* (?:sees no camera|has no webcam at) .*)$", re.MULTILINE)
+NOT_FOUND = re.compile(r"^camera_access\.sh: (.* (?:sees no camera|has no webcam at).*)$", re.MULTILINE)
 ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")
 USING = re.compile(r"^camera_access\.sh: using ([A-Za-z0-9._-]+)", re.MULTILINE)
 ORIENTED = re.compile(r"^camera_access\.sh: [A-Za-z0-9._-]+ applied the rotation and flips", re.MULTILINE)
@@ -90,6 +90,7 @@ class _Run:
 
     tool: str | None
     oriented: bool
+    not_found: str = ""  # why the tools before it were passed over ("rpicam-still sees no camera: ...")
 
 
 class Camera:
@@ -139,7 +140,7 @@ class Camera:
             finally:
                 _signal_group(process.pid, signal.SIGKILL)  # children it left behind
             said = _tail(output)
-            run = _Run(_tool_of(said), ORIENTED.search(said) is not None)
+            run = _Run(_tool_of(said), ORIENTED.search(said) is not None, "; ".join(NOT_FOUND.findall(said)))
             if not finished:
                 raise CameraError(explain_timeout(run.tool, self.timeout, said), run.tool, tool_line(said))
             if process.returncode != 0:
@@ -148,8 +149,7 @@ class Camera:
             if untrue:
                 raise CameraError(untrue, run.tool, tool_line(said))
             if run.tool == TEST_PATTERN:
-                log.warning("no camera was found, so the test pattern is stored: %s",
-                            " ".join(NOT_FOUND.findall(said)))
+                log.warning("no camera was found, so the test pattern is stored: %s", run.not_found)
             log.debug("camera script said: %s", said)
             return run
 
@@ -179,12 +179,17 @@ class Camera:
         if not run.oriented and self._turns():
             width, height = orient(path, content_type, self.options)
             info = os.stat(path)
-        note = self._size_note(width, height) if run.tool else None
+        note = self._note(run, width, height)
         return CapturedImage(Path(path), content_type, width, height, info.st_size, seconds, run.tool, note)
 
     def _turns(self):
         options = self.options
         return bool(options.rotation or options.hflip or options.vflip)
+
+    def _note(self, run, width, height):
+        if run.tool == TEST_PATTERN and self.options.tool == "auto":
+            return f"No camera was found ({run.not_found})." if run.not_found else "No camera was found."
+        return self._size_note(width, height) if run.tool else None
 
     def _size_note(self, width, height):
         """Webcams quietly fall back to a mode they have (fswebcam, ffmpeg): say so rather than hide it."""

@@ -1,6 +1,8 @@
 """`hambot doctor`: each check passes, fails with the fix to make, or says it does not apply here and passes."""
 
 import grp
+import http.client
+import json
 import os
 import pwd
 import sqlite3
@@ -8,15 +10,18 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .camera import Camera, CameraError
+from .camera import TEST_PATTERN, Camera, CameraError
+from .camera_devices import CAMERA_NODES
 from .retention import Retention
 from .secret_key import load_secret_key
 from .settings import ConfigError, load_settings
 from .shutter import camera_lock, camera_lock_path
+from .signin import SESSION_COOKIE, SessionCookie, ViewerPassword
 from .store import Store
 from .thermometer import Thermometer, format_temperature
 
 PI_MODEL = Path("/proc/device-tree/model")
+SERVICE_WAIT = 3  # seconds hambot serve may take to answer /healthz before doctor runs the camera itself
 SENSIBLE_CELSIUS = (-30, 60)  # an enclosure outside this is a wiring fault, not weather
 
 
@@ -97,6 +102,14 @@ def _secret_key(settings):
 
 
 def _camera(store, settings):
+    """Through the running service when there is one, so its sandbox (DeviceAllow, groups) is part of the check."""
+    service = _running_service(settings)
+    if service is not None:
+        return _camera_in_service(store, settings, service)
+    return _camera_here(store, settings)
+
+
+def _camera_here(store, settings):
     camera = Camera.from_settings(settings)
     path = store.temp_path(".jpg")
     try:
@@ -108,9 +121,79 @@ def _camera(store, settings):
                      f"Run it by hand to see more: {settings.camera_script} /tmp/test.jpg")
     finally:
         path.unlink(missing_ok=True)
-    kind = image.content_type.split("/")[1].upper()
-    return Check(True, f"The camera script made a {image.width}×{image.height} {kind} "
-                       f"in {time.monotonic() - started:.1f} s (CAMERA_TIMEOUT is {settings.camera_timeout:g} s).")
+    made = (f"The camera script made a {image.width}×{image.height} {image.content_type.split('/')[1].upper()}"
+            f"{f' with {image.tool}' if image.tool else ''} in {time.monotonic() - started:.1f} s "
+            f"(CAMERA_TIMEOUT is {settings.camera_timeout:g} s; hambot serve is not running, so this ran outside "
+            "its sandbox).")
+    return _judge(settings, image.tool, image.note, made)
+
+
+def _camera_in_service(store, settings, base):
+    """Ask the running server to press the button, then read what its camera run left in the index."""
+    seen = store.last_capture_seq()
+    try:
+        status = _press(base, store, settings)
+    except OSError as error:
+        return Check(False, f"hambot serve is running but did not take a photo: {error}.",
+                     "See its log: journalctl -u hambot -n 50")
+    capture = store.capture_after(seen) or store.latest_capture()  # within the dead time it shares the last one
+    if capture is None:
+        return Check(False, f"hambot serve answered {status} but recorded no camera run.",
+                     "See its log: journalctl -u hambot -n 50")
+    if capture.photo_id is None:
+        return Check(False, f"hambot serve's camera failed, inside its sandbox: {capture.error}",
+                     "See its log for the tool's own words: journalctl -u hambot -n 50")
+    photo = store.get(capture.photo_id)
+    size = f"{photo.width}×{photo.height} " if photo else ""
+    made = (f"hambot serve took a {size}photo{f' with {capture.camera_tool}' if capture.camera_tool else ''}, "
+            "inside its sandbox.")
+    return _judge(settings, capture.camera_tool, capture.note, made)
+
+
+def _judge(settings, tool, note, made):
+    if tool == TEST_PATTERN and settings.camera == "auto":
+        return Check(False, f"{note or 'No camera was found.'} Every photo would be hambot's test pattern.",
+                     "Connect the camera: for a Pi camera check the ribbon cable, then run rpicam-still "
+                     "--list-cameras; for a webcam, ls /dev/video*. Or set CAMERA = \"test-pattern\" to mean it.")
+    if note:
+        return Check(False, f"{made} {note}",
+                     "Set RESOLUTION to a size the camera offers (v4l2-ctl --list-formats-ext lists a webcam's).")
+    if tool == TEST_PATTERN:
+        return Check(True, f"{made} CAMERA is test-pattern, so every photo is the test pattern, as set.")
+    return Check(True, made)
+
+
+def _running_service(settings):
+    """The base address of a hambot answering on HOST:PORT, or None."""
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "", "::") else settings.host
+    connection = http.client.HTTPConnection(host, settings.port, timeout=SERVICE_WAIT)
+    try:
+        connection.request("GET", "/healthz")
+        body = json.loads(connection.getresponse().read())
+    except (OSError, ValueError, http.client.HTTPException):
+        return None
+    finally:
+        connection.close()
+    return (host, settings.port) if isinstance(body, dict) and "version" in body else None
+
+
+def _press(base, store, settings):
+    """POST /snapshot as the page's button does, signed in with a session cookie made from the secret key."""
+    headers = {"Sec-Fetch-Site": "same-origin", "Content-Length": "0"}
+    generation = ViewerPassword(store.database).generation()
+    if generation is not None:
+        cookie = SessionCookie(load_secret_key(settings), 120).sign(generation)
+        headers["Cookie"] = f"{SESSION_COOKIE}={cookie}"
+    connection = http.client.HTTPConnection(*base, timeout=settings.camera_timeout + 10)
+    try:
+        connection.request("POST", "/snapshot", headers=headers)
+        answer = connection.getresponse()
+        answer.read()
+        return answer.status
+    except http.client.HTTPException as error:
+        raise OSError(str(error)) from None
+    finally:
+        connection.close()
 
 
 def _sensor(settings):
@@ -132,17 +215,24 @@ def _sensor(settings):
     return Check(True, f"The sensor {reading.sensor_id} reads {shown}.")
 
 
-def _devices():
-    videos = sorted(Path("/dev").glob("video*"))
-    if not videos:
-        yield Check(True, "There is no /dev/video* device on this machine; the device check does not apply.")
-    else:
-        closed = [str(v) for v in videos if not os.access(v, os.R_OK | os.W_OK)]
-        if closed:
-            yield Check(False, f"{_user()} cannot open {', '.join(closed)}.",
-                        f"sudo usermod -aG video {_user()} (then log in again or restart hambot)")
+def _devices(dev=Path("/dev")):
+    """The nodes libcamera and V4L2 open (camera_devices), and whether this user may open each."""
+    nodes = sorted(node for pattern in CAMERA_NODES for node in dev.glob(pattern))
+    if not nodes:
+        if _pi_model():
+            yield Check(False, f"There is no camera device in {dev} (no video*, media* or dma_heap/*).",
+                        "Check the camera's cable or plug the webcam in; a Pi camera also needs camera_auto_detect=1 "
+                        "in /boot/firmware/config.txt.")
         else:
-            yield Check(True, f"{_user()} can open {', '.join(str(v) for v in videos)}.")
+            yield Check(True, f"There is no camera device in {dev} on this machine; the device check does not apply.")
+    else:
+        closed = [str(node) for node in nodes if not os.access(node, os.R_OK | os.W_OK)]
+        if closed:
+            yield Check(False, f"{_user()} cannot open {', '.join(closed[:6])}{' ...' if len(closed) > 6 else ''}.",
+                        f"sudo usermod -aG video {_user()} (then restart hambot: sudo systemctl restart hambot)")
+        else:
+            kinds = sorted({node.relative_to(dev).parts[0].rstrip("0123456789") for node in nodes})
+            yield Check(True, f"{_user()} can open the camera's {len(nodes)} device node(s) ({', '.join(kinds)}).")
     yield _pi_groups()
 
 

@@ -128,6 +128,7 @@ def settings_environ(tmp_path, w1, camera, overrides):
         "HAMBOT_W1_DEVICES_DIR": str(w1.root),
         "HAMBOT_LOG_LEVEL": "DEBUG",
         "HAMBOT_MIN_FREE_MB": "1",  # the suite runs on machines with little disk too
+        "HAMBOT_PORT": str(free_port()),  # hambot doctor asks a server on PORT, so never another test's
     }
     environ.update({f"HAMBOT_{name.upper()}": str(value) for name, value in overrides.items()})
     return environ
@@ -208,7 +209,7 @@ class RunningServer:
     def __init__(self, tmp_path, environ, command=(sys.executable, "-m", "hambot", "serve")):
         self.port = free_port()
         self.log_path = tmp_path / "server.log"
-        environ = dict(os.environ, **environ, HAMBOT_PORT=str(self.port), HAMBOT_HOST="127.0.0.1")
+        environ = {**os.environ, **environ, "HAMBOT_PORT": str(self.port), "HAMBOT_HOST": "127.0.0.1"}
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(list(command), env=environ,
                                             cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)

@@ -6,9 +6,11 @@ import os
 
 import webtest
 
-from conftest import add_photo
+from conftest import ROOT, add_photo, run_hambot, settings_environ
+from hambot import camera_messages as says
 from hambot.app import create_app
 from hambot.logs import BACKUPS, SharedRotatingFileHandler
+from world import World
 
 
 def lines(done):
@@ -106,3 +108,54 @@ def test_log_file_rotation_loses_and_mixes_no_lines_across_processes(tmp_path):
 def test_the_home_page_still_works_with_a_log_file_set(make_app, tmp_path):
     web = webtest.TestApp(make_app(log_file=tmp_path / "logs" / "hambot.log"))
     assert web.get("/").status_int == 200
+
+
+def doctor_on(world, tmp_path, w1, **overrides):
+    """`hambot doctor` with the camera tools of `world`, as on a Pi."""
+    settings = {"video_device": world.device, **overrides}
+    environ = dict(settings_environ(tmp_path, w1, str(ROOT / "camera_access.sh"), settings),
+                   HAMBOT_LOG_LEVEL="WARNING", PATH=world.environ()["PATH"])
+    return run_hambot(["doctor"], environ, cwd=tmp_path)
+
+
+def test_with_the_service_running_doctor_asks_it_so_a_device_its_sandbox_blocks_is_a_cross(start_server, tmp_path,
+                                                                                           w1):
+    sandboxed = World(tmp_path / "service-world")
+    sandboxed.pi_camera("imx708", devices="sandboxed")  # what libcamera meets inside the service's sandbox
+    server = start_server(str(ROOT / "camera_access.sh"), video_device=sandboxed.device,
+                          environ={"PATH": sandboxed.environ()["PATH"], "HAMBOT_CAMERA": "rpicam-still"})
+    here = World(tmp_path / "world")
+    here.pi_camera("imx708")  # outside the sandbox the same camera works
+    done = doctor_on(here, tmp_path, w1, camera="rpicam-still", port=server.port)
+    assert done.returncode == 1
+    assert f"✗ hambot serve's camera failed, inside its sandbox: {says.SANDBOXED}" in lines(done)
+    assert here.calls() == []  # the camera was never run outside the service
+    sandboxed.reset()
+    sandboxed.pi_camera("imx708")
+    done = doctor_on(here, tmp_path, w1, camera="rpicam-still", port=server.port, dead_time=0)
+    assert "✓ hambot serve took a 1280×720 photo with rpicam-still, inside its sandbox." in lines(done), done.stdout
+
+
+def test_doctor_fails_with_the_fix_when_the_test_pattern_is_all_there_is(tmp_path, w1):
+    done = doctor_on(World(tmp_path / "world"), tmp_path, w1)
+    assert done.returncode == 1
+    [cross] = [line for line in lines(done) if line.startswith("✗")]
+    assert cross == ("✗ No camera was found (rpicam-still sees no camera: No cameras available!). Every photo would "
+                     "be hambot's test pattern.")
+    assert "rpicam-still --list-cameras" in lines(done)[lines(done).index(cross) + 1]
+
+
+def test_doctor_passes_the_test_pattern_when_it_is_chosen(tmp_path, w1):
+    done = doctor_on(World(tmp_path / "world"), tmp_path, w1, camera="test-pattern")
+    assert done.returncode == 0, done.stdout
+    assert "CAMERA is test-pattern, so every photo is the test pattern, as set." in done.stdout
+
+
+def test_doctor_says_when_the_webcam_gives_another_size_than_asked(tmp_path, w1):
+    world = World(tmp_path / "world")
+    world.install("fswebcam")
+    world.webcam(modes=["640x480"])
+    done = doctor_on(world, tmp_path, w1)
+    assert done.returncode == 1
+    assert "The camera gave 640×480 pixels, not the 1280×720 asked for" in done.stdout
+    assert "fix: Set RESOLUTION to a size the camera offers" in done.stdout
