@@ -9,6 +9,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+TESTING := $(VENV)/.testing
 AXE := $(VENV)/axe-core-4.14.1.min.js
 
 PREFIX ?= /opt/hambot
@@ -19,17 +20,17 @@ SYSTEM_PYTHON ?= /usr/bin/python3
 run: $(INSTALLED)
 	$(BIN)/hambot serve
 
-test: $(INSTALLED) $(AXE) system-packages
+test: $(TESTING) $(AXE) system-packages
 	$(BIN)/python -m pytest
 
-screenshots: $(INSTALLED) $(AXE) system-packages
+screenshots: $(TESTING) $(AXE) system-packages
 	HAMBOT_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest tests/test_browser.py
 
-bench: $(INSTALLED) bench-packages
+bench: $(TESTING) bench-packages
 	$(BIN)/python bench/live.py
 	$(BIN)/python bench/history_scale.py
 
-soak: $(INSTALLED)
+soak: $(TESTING)
 	$(BIN)/python bench/soak.py
 
 check-config: $(INSTALLED)
@@ -42,14 +43,19 @@ $(INSTALLED): pip_requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --editable .
 	touch $@
 
+# The test and benchmark packages, on top of the runtime ones.
+$(TESTING): tests/requirements.txt $(INSTALLED)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r pip_requirements.txt -r tests/requirements.txt
+	touch $@
+
 # The accessibility checker the browser tests inject, from the npm registry, checked against its sha512.
-$(AXE): tests/axe_core.py $(INSTALLED)
+$(AXE): tests/axe_core.py $(TESTING)
 	$(BIN)/python tests/axe_core.py
 
 # Debian's python3 needs python3-venv before it can make a virtualenv.
 .PHONY: apt-python-venv
 apt-python-venv:
-	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq python3-venv; \
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq --no-install-recommends python3-venv; \
 	else echo "Please run: sudo apt-get install python3-venv" >&2; exit 1; fi
 
 # Tools the tests run for real: shellcheck (camera_access.sh), systemd-analyze (the units),
@@ -62,7 +68,7 @@ define apt-install-missing
 	@missing=""; for pair in $(1); do \
 	  command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair#*:}"; done; \
 	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	  else echo "Please run: sudo apt-get install$$missing" >&2; exit 1; fi; \
 	fi
 endef
@@ -76,7 +82,7 @@ bench-packages:
 # The service's own virtualenv, from the system's python3 (one under /root could not be run by the hambot user).
 install:
 	@if [ "$$(id -u)" != 0 ]; then echo "Please run: sudo make install" >&2; exit 1; fi
-	@$(SYSTEM_PYTHON) -c 'import ensurepip' 2>/dev/null || { apt-get update -qq && apt-get install -y -qq python3-venv; }
+	@$(SYSTEM_PYTHON) -c 'import ensurepip' 2>/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends python3-venv; }
 	$(SYSTEM_PYTHON) -m venv $(PREFIX)/venv
 	$(PREFIX)/venv/bin/python -m pip install --quiet --disable-pip-version-check -c pip_requirements.txt .
 	$(PREFIX)/venv/bin/hambot install-service --prefix $(PREFIX)
