@@ -13,6 +13,7 @@ from bottle import HTTPError, HTTPResponse, request, response
 from . import chart, views
 from .api import PREFIX as API_PREFIX
 from .api import APIError, add_api_routes, error_body, iso, reply, require_token
+from .bodylimit import limit_body
 from .camera import Camera
 from .cookies import COOKIE_NAME, MAX_AGE, PhotoCookie
 from .health import camera_trouble, health_report
@@ -66,7 +67,7 @@ class Hambot:
         self.shutter.recover()
         self.store.close()  # gunicorn forks workers from this process; each opens its own
         self.bottle = _routes(self)
-        self.wsgi = with_security_headers(images_first(self.bottle, self))
+        self.wsgi = with_security_headers(images_first(limit_body(self.bottle), self))
         if settings.trust_proxy:
             self.wsgi = behind_proxy(self.wsgi)
 
