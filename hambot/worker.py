@@ -4,6 +4,8 @@ gthread hands each connection to a thread that blocks reading the request and wr
 clients that send or read slowly (a phone on a bad link, or someone doing it on purpose) hold every thread, and
 the pet cam stops answering. Here the worker's main loop collects each request whole before a thread takes it,
 and takes over sending a photo's bytes when the client cannot take them as fast as the thread writes them.
+Where a request ends is decided by gunicorn's own parser, run by the main loop on the bytes received (what could
+be read two ways is refused); the thread's gunicorn then parses those same bytes from memory, never the socket.
 """
 
 import errno
@@ -56,8 +58,9 @@ OVERRIDDEN = {
 }
 ATTRIBUTES = {
     ThreadWorker: {"__init__": "self.nr_conns self.keepalived_conns", "init_process": "self.poller",
-                   "finish_request": "conn.parser.unreader.buf.getvalue()"},
-    TConn: {"__init__": "self.sock self.client self.parser self.data_ready"},
+                   "finish_request": "conn.parser.unreader.buf.getvalue()", "handle": "next(conn.parser)"},
+    TConn: {"__init__": "self.sock self.client self.parser self.data_ready", "init": "if self.parser is None:"},
+    RequestParser: {"__init__": "IterUnreader(source)"},
     Unreader: {"__init__": "self.buf"},
     Response: {"__init__": "self.response_length self.sent"},
     Message: {"__init__": "self.headers self.body self._expected_100_continue"},
@@ -72,7 +75,7 @@ def missing_from_gunicorn():
         for name, parameters in methods.items():
             method = getattr(cls, name, None)
             found = list(inspect.signature(method).parameters) if method else None
-            if found is None or [name for name in found if name != "self"] != parameters.split():
+            if found is None or [parameter for parameter in found if parameter != "self"] != parameters.split():
                 missing.append(f"{cls.__name__}.{name}({parameters})")
     for cls, methods in ATTRIBUTES.items():
         for name, attributes in methods.items():
