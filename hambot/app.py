@@ -67,7 +67,7 @@ class Hambot:
         self.shutter.recover()
         self.store.close()  # gunicorn forks workers from this process; each opens its own
         self.bottle = _routes(self)
-        self.wsgi = with_security_headers(images_first(limit_body(self.bottle), self))
+        self.wsgi = with_security_headers(images_first(self.bottle, self))
         if settings.trust_proxy:
             self.wsgi = behind_proxy(self.wsgi)
 
@@ -94,6 +94,13 @@ def _token_book(store, settings, secret):
 
 def _routes(hambot):
     app = bottle.Bottle()
+
+    @app.hook("before_request")
+    def hold_the_body():
+        """Before any other hook or route: a body of at most 64 kB, in memory, read once (hambot/bodylimit.py)."""
+        status = limit_body(request.environ)
+        if status:
+            abort(status, views.STATUS_SENTENCES[status])
     store, shutter, settings = hambot.store, hambot.shutter, hambot.settings
     page = views.Pages(settings, store.usual_capture_seconds)
 

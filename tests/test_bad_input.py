@@ -58,7 +58,7 @@ def test_a_press_with_a_body_is_still_just_a_press(web, camera_runs):
 
 def test_a_press_with_a_body_over_64_kb_is_refused_and_takes_no_photo(web, camera_runs):
     answer = web.post("/snapshot", params=b"x" * 2_000_000, content_type="application/octet-stream", status=413)
-    assert answer.text == "That request is too large.\n"
+    assert answer.html.find(class_="sentence").text == "That request is too large."
     assert camera_runs.count() == 0
 
 

@@ -53,14 +53,15 @@ def test_a_body_the_server_decoded_from_chunks_is_not_decoded_again(app):
 def test_a_body_over_64_kb_is_refused_having_read_at_most_64_kb(app, environ):
     stream = ServerInput(b"a", 20 * 1024 * 1024)
     status, body = post_login(app, stream, **environ, CONTENT_TYPE="multipart/form-data; boundary=b")
-    assert (status, body) == ("413 Content Too Large", b"That request is too large.\n")
+    assert status.startswith("413 ") and b"That request is too large." in body
     assert stream.taken <= MAX_BODY + 1
 
 
 @pytest.mark.parametrize("length", ["1_000", "\xb9", "-1", "0x10", "1e3"])
 def test_a_length_that_is_not_plain_digits_is_refused(app, length):
     stream = ServerInput(b"a", 1000)
-    assert post_login(app, stream, CONTENT_LENGTH=length) == ("400 Bad Request", b"That request is malformed.\n")
+    status, body = post_login(app, stream, CONTENT_LENGTH=length)
+    assert status.startswith("400 ") and b"That request could not be understood." in body
     assert stream.taken == 0
 
 
