@@ -13,6 +13,7 @@ from bottle import HTTPError, HTTPResponse, request, response
 from . import chart, views
 from .api import PREFIX as API_PREFIX
 from .api import APIError, add_api_routes, error_body, iso, reply, require_token
+from .bodylimit import limit_body
 from .camera import Camera
 from .cookies import COOKIE_NAME, MAX_AGE, PhotoCookie
 from .health import camera_trouble, health_report
@@ -93,6 +94,13 @@ def _token_book(store, settings, secret):
 
 def _routes(hambot):
     app = bottle.Bottle()
+
+    @app.hook("before_request")
+    def hold_the_body():
+        """Before any other hook or route: a body of at most 64 kB, in memory, read once (hambot/bodylimit.py)."""
+        status = limit_body(request.environ)
+        if status:
+            abort(status, views.STATUS_SENTENCES[status])
     store, shutter, settings = hambot.store, hambot.shutter, hambot.settings
     page = views.Pages(settings, store.usual_capture_seconds)
 

@@ -4,9 +4,12 @@ gthread hands each connection to a thread that blocks reading the request and wr
 clients that send or read slowly (a phone on a bad link, or someone doing it on purpose) hold every thread, and
 the pet cam stops answering. Here the worker's main loop collects each request whole before a thread takes it,
 and takes over sending a photo's bytes when the client cannot take them as fast as the thread writes them.
+Where a request ends is decided by gunicorn's own parser, run by the main loop on the bytes received (what could
+be read two ways is refused); the thread's gunicorn then parses those same bytes from memory, never the socket.
 """
 
 import errno
+import inspect
 import os
 import re
 import selectors
@@ -16,24 +19,70 @@ import time
 from functools import partial
 
 from gunicorn import util
+from gunicorn.http.body import LengthReader
+from gunicorn.http.errors import NoMoreData, ParseException
+from gunicorn.http.message import Message, Request
+from gunicorn.http.parser import RequestParser
+from gunicorn.http.unreader import IterUnreader, Unreader
+from gunicorn.http.wsgi import Response
 from gunicorn.workers.gthread import TConn, ThreadWorker
+
+from .bodylimit import DIGITS, MAX_BODY
 
 REQUEST_SECONDS = 10  # from the connection (or a kept-alive one's next byte) to the request's last byte
 WRITE_SECONDS = 30  # a response the client takes nothing of for this long is abandoned
 MAX_HEAD = 32 * 1024
-MAX_BODY = 64 * 1024  # hambot's forms and API calls are far smaller
 READ_SIZE = 16 * 1024
 SEND_SIZE = 256 * 1024
 DRAIN_SECONDS = 2  # after the last answer, what the client still sends is read and dropped for this long
 
-CONTENT_LENGTH = re.compile(rb"\ncontent-length[ \t]*:[ \t]*([0-9]{1,12})[ \t]*\r?\n", re.IGNORECASE)
-CHUNKED = re.compile(rb"\ntransfer-encoding[ \t]*:[^\n]*chunked", re.IGNORECASE)
 EXPECT_CONTINUE = re.compile(rb"\nexpect[ \t]*:[ \t]*100-continue", re.IGNORECASE)
 REFUSALS = {
+    400: ("Bad Request", "That request is malformed."),
     408: ("Request Timeout", "The request did not arrive in time."),
+    411: ("Length Required", "A request body needs a Content-Length header."),
     413: ("Content Too Large", "That request is too large."),
     431: ("Request Header Fields Too Large", "The request's headers are too large."),
 }
+
+
+# What the worker relies on inside gunicorn 27 (pyproject pins it): methods it overrides or calls, with their
+# parameters, and attributes it reads or sets, looked for in the source of the method that creates them.
+OVERRIDDEN = {
+    ThreadWorker: {"init_process": "", "load_wsgi": "", "accept": "listener", "enqueue_req": "conn",
+                   "on_client_socket_readable": "conn client", "handle": "conn", "handle_request": "req conn",
+                   "finish_request": "conn fs", "murder_pending": "", "check_config": "cfg log"},
+    TConn: {"init": "", "close": "graceful"},
+    Unreader: {"take_buffered": "", "unread": "data"},
+    Response: {"send_headers": "", "is_chunked": ""},
+}
+ATTRIBUTES = {
+    ThreadWorker: {"__init__": "self.nr_conns self.keepalived_conns", "init_process": "self.poller",
+                   "finish_request": "conn.parser.unreader.buf.getvalue()", "handle": "next(conn.parser)"},
+    TConn: {"__init__": "self.sock self.client self.parser self.data_ready", "init": "if self.parser is None:"},
+    RequestParser: {"__init__": "IterUnreader(source)"},
+    Unreader: {"__init__": "self.buf"},
+    Response: {"__init__": "self.response_length self.sent"},
+    Message: {"__init__": "self.headers self.body self._expected_100_continue"},
+    LengthReader: {"__init__": "self.length"},
+}
+
+
+def missing_from_gunicorn():
+    """What this worker relies on that the installed gunicorn lacks or has changed; empty on gunicorn 27."""
+    missing = []
+    for cls, methods in OVERRIDDEN.items():
+        for name, parameters in methods.items():
+            method = getattr(cls, name, None)
+            found = list(inspect.signature(method).parameters) if method else None
+            if found is None or [parameter for parameter in found if parameter != "self"] != parameters.split():
+                missing.append(f"{cls.__name__}.{name}({parameters})")
+    for cls, methods in ATTRIBUTES.items():
+        for name, attributes in methods.items():
+            source = inspect.getsource(getattr(cls, name))
+            missing += [f"{attribute} in {cls.__name__}.{name}" for attribute in attributes.split()
+                        if attribute not in source]
+    return missing
 
 
 def head_end(data):
@@ -42,25 +91,46 @@ def head_end(data):
     return min(ends) if ends else None
 
 
-def request_needs(data):
-    """'complete', 'more', 413 or 431: what the bytes received so far make of the request."""
+def request_needs(data, cfg, peer=("127.0.0.1", 0)):
+    """What gunicorn's own parser makes of the first request in `data`.
+
+    ("more", None) while the head is coming, ("more", size) while its body is, ("whole", size) or ("refuse", status).
+    """
     end = head_end(data)
-    if end is None:
-        return 431 if len(data) > MAX_HEAD else "more"
-    if end > MAX_HEAD:
-        return 431
-    head, body = data[:end], data[end:]
-    if CHUNKED.search(head):
-        if b"\r\n0\r\n\r\n" in b"\r\n" + body:
-            return "complete"
-        return 413 if len(body) > MAX_BODY else "more"
-    length = CONTENT_LENGTH.search(head)
-    if length is None:
-        return "complete"  # no body, or a malformed one that gunicorn's parser refuses
-    length = int(length.group(1))
-    if length > MAX_BODY:
-        return 413
-    return "complete" if len(body) >= length else "more"
+    if end is None or end > MAX_HEAD:
+        return ("refuse", 431) if len(data) > MAX_HEAD else ("more", None)
+    try:
+        head = read_head(data, cfg, peer)
+    except ParseException:
+        return "whole", len(data)  # the thread's parser refuses it again, with gunicorn's own answer
+    if head is None:
+        return ("refuse", 431) if len(data) > MAX_HEAD else ("more", None)
+    request, size = head
+    status = 431 if size > MAX_HEAD else framing_refusal(request)
+    if status:
+        return "refuse", status
+    size += request.body.reader.length
+    return "whole" if len(data) >= size else "more", size
+
+
+def read_head(data, cfg, peer):
+    """gunicorn's Request for the head in `data` and the head's size; None while the head is still coming."""
+    unreader = IterUnreader([bytes(data)])
+    try:
+        request = Request(cfg, unreader, peer)
+    except (NoMoreData, StopIteration):
+        return None
+    return request, len(data) - len(unreader.take_buffered())
+
+
+def framing_refusal(request):
+    """411 for any Transfer-Encoding, 400 for a length that is not plain digits, 413 for one over MAX_BODY."""
+    for name, value in request.headers:
+        if name == "TRANSFER-ENCODING":
+            return 411
+        if name == "CONTENT-LENGTH" and not DIGITS.fullmatch(value):
+            return 400
+    return 413 if request.body.reader.length > MAX_BODY else None
 
 
 def refusal(status):
@@ -77,7 +147,7 @@ class Connection(TConn):
     def __init__(self, worker, *args):
         super().__init__(*args)
         self.worker, self.state, self.deadline = worker, None, 0.0
-        self.arrived, self.early, self.continued = bytearray(), b"", False
+        self.arrived, self.request, self.needed, self.continued = bytearray(), None, None, False
         self.outgoing, self.keep_after = None, False  # a file whose rest the main loop sends
 
     def close(self, graceful=False):
@@ -90,6 +160,15 @@ class Connection(TConn):
 
 
 class WholeRequestWorker(ThreadWorker):
+    @classmethod
+    def check_config(cls, cfg, log):
+        """Refuse to start, in one sentence, on a gunicorn whose internals the worker relies on have changed."""
+        missing = missing_from_gunicorn()
+        if missing:
+            raise RuntimeError(f"hambot's worker needs gunicorn 27; this gunicorn lacks or changed "
+                               f"{', '.join(missing)}.")
+        super().check_config(cfg, log)
+
     def init_process(self):
         self.waiting = set()  # connections the main loop is collecting a request from, sending to, or closing
         self.current = threading.local()  # each thread's connection, for send_file_aside
@@ -124,7 +203,7 @@ class WholeRequestWorker(ThreadWorker):
     def collect(self, conn):
         """Wait for the connection's next request, starting from what a thread has already read of it."""
         early = conn.parser.unreader.take_buffered() if conn.parser else b""
-        conn.arrived, conn.continued = bytearray(early), False
+        conn.arrived, conn.needed, conn.continued = bytearray(early), None, False
         if early and self.judge(conn):
             return
         self.wait_on(conn, "request", REQUEST_SECONDS, selectors.EVENT_READ, self.on_readable)
@@ -159,18 +238,27 @@ class WholeRequestWorker(ThreadWorker):
 
     def judge(self, conn):
         """Hand a whole request to a thread, or refuse it; True when the main loop is done with the connection."""
-        verdict = request_needs(conn.arrived)
-        if verdict == "complete":
-            conn.early, conn.arrived, conn.data_ready = bytes(conn.arrived), bytearray(), True
+        verdict, size = self.needs(conn)
+        if verdict == "whole":
+            conn.request, conn.arrived = bytes(conn.arrived[:size]), conn.arrived[size:]
+            conn.data_ready = True
             super().enqueue_req(conn)
             return True
         if verdict == "more":
-            if not conn.continued and head_end(conn.arrived) and EXPECT_CONTINUE.search(conn.arrived):
+            conn.needed = size
+            if size and not conn.continued and EXPECT_CONTINUE.search(conn.arrived):
                 conn.continued = True
                 self.send_quietly(conn, b"HTTP/1.1 100 Continue\r\n\r\n")
             return False
-        self.refuse(conn, verdict)
+        self.refuse(conn, size)
         return False
+
+    @staticmethod
+    def needs(conn):
+        """request_needs for what has arrived; once the head is read, only the body's bytes are counted."""
+        if conn.needed is None:
+            return request_needs(conn.arrived, conn.cfg, conn.client)
+        return "whole" if len(conn.arrived) >= conn.needed else "more", conn.needed
 
     def refuse(self, conn, status):
         self.log.info("refused a request from %s: %s", conn.client[0], REFUSALS[status][1])
@@ -217,17 +305,21 @@ class WholeRequestWorker(ThreadWorker):
                 self.forget(conn)  # an idle connection just closes, like a kept-alive one
 
     def handle(self, conn):
-        if conn.early:
-            early, conn.early = conn.early, b""
-            conn.sock.setblocking(True)
-            conn.init()
-            conn.parser.unreader.unread(early)
-        return super().handle(conn)
+        """gunicorn parses the collected request again, from memory: a thread never waits on the client's bytes."""
+        if conn.request is not None:
+            conn.parser = RequestParser(self.cfg, [conn.request], conn.client)
+            conn.request = None
+        keep = super().handle(conn)
+        if keep and conn.arrived:  # pipelined: gunicorn's finish_request hands the next request back to collect
+            conn.parser.unreader.unread(bytes(conn.arrived))
+            conn.arrived = bytearray()
+        return keep
 
     # Responses: threads write them, but leave a file's rest to the main loop when the client is slow
 
     def handle_request(self, req, conn):
         conn.sock.settimeout(WRITE_SECONDS)
+        req._expected_100_continue = False  # the main loop answered it before the body came
         self.current.conn = conn
         try:
             return super().handle_request(req, conn)

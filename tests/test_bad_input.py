@@ -50,10 +50,16 @@ def test_methods_a_route_does_not_take_are_405(web, method, path, status):
     assert "Allow" in answer.headers
 
 
-def test_a_press_with_a_large_body_is_still_just_a_press(web, camera_runs):
-    answer = web.post("/snapshot", params=b"x" * 2_000_000, content_type="application/octet-stream")
+def test_a_press_with_a_body_is_still_just_a_press(web, camera_runs):
+    answer = web.post("/snapshot", params=b"x" * 60_000, content_type="application/octet-stream")
     assert answer.status_int == 303
     assert camera_runs.count() == 1
+
+
+def test_a_press_with_a_body_over_64_kb_is_refused_and_takes_no_photo(web, camera_runs):
+    answer = web.post("/snapshot", params=b"x" * 2_000_000, content_type="application/octet-stream", status=413)
+    assert answer.html.find(class_="sentence").text == "That request is too large."
+    assert camera_runs.count() == 0
 
 
 def test_error_pages_are_the_sites_own(web):

@@ -6,6 +6,7 @@ import re
 import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import schemathesis
@@ -169,7 +170,7 @@ def test_header_injection_never_puts_a_header_of_the_clients_into_the_answer(tar
     (b"POST /snapshot HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999\r\n\r\nabc", {413}),
     (b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n", {400, 413}),
     (b"POST /login HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-     + b"10000\r\n" + b"a" * 65536 + b"\r\n" + b"10000\r\n" + b"a" * 65536 + b"\r\n0\r\n\r\n", {413}),
+     + b"10000\r\n" + b"a" * 65536 + b"\r\n" + b"10000\r\n" + b"a" * 65536 + b"\r\n0\r\n\r\n", {411}),
     (b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", {400}),
     (b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", {400}),
     (b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", {400}),
@@ -333,3 +334,140 @@ def test_pipelined_and_expect_continue_requests_are_answered_in_order(target):
         connection.sendall(body)
         answer = b"".join(iter(lambda: connection.recv(65536), b""))
     assert re.findall(rb"HTTP/1\.1 ([2-5]\d\d) ", answer) in ([b"401"], [b"403"])
+
+
+# Framing: where a request ends is decided once, by gunicorn's parser; what it could read two ways is refused.
+
+BIG = 20 * 1024 * 1024
+
+
+class ServerUse:
+    """Samples the server's memory (resident, all its processes) and the temp-file bytes they hold open."""
+
+    def __init__(self, target):
+        self.pids = [target.server.process.pid] + children(target.server.process.pid)
+        self.folders = (str(target.temp), str(target.folder / "data" / "tmp"))
+        self.start_rss, self.peak_rss, self.peak_temp = self.rss(), 0, 0
+
+    def rss(self):
+        total = 0
+        for pid in self.pids:
+            status = Path(f"/proc/{pid}/status").read_text()
+            total += int(re.search(r"VmRSS:\s+(\d+) kB", status)[1]) * 1024
+        return total
+
+    def temp_bytes(self):
+        total = 0
+        for pid in self.pids:
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                try:
+                    if os.readlink(f"/proc/{pid}/fd/{fd}").startswith(self.folders):
+                        total += os.stat(f"/proc/{pid}/fd/{fd}").st_size
+                except OSError:
+                    pass
+        return total
+
+    def sample(self):
+        self.peak_rss = max(self.peak_rss, self.rss() - self.start_rss)
+        self.peak_temp = max(self.peak_temp, self.temp_bytes())
+
+
+def children(pid):
+    return [int(child) for task in os.listdir(f"/proc/{pid}/task")
+            for child in Path(f"/proc/{pid}/task/{task}/children").read_text().split()]
+
+
+def healthz_seconds(target):
+    started = time.monotonic()
+    status = target.server.request("GET", "/healthz", timeout=REQUEST_SECONDS * 2)[0]
+    assert status == 200
+    return time.monotonic() - started
+
+
+def send_hostile(port, head, body, answer_within):
+    """Send head then up to `body` bytes while the server lets us; its answer's status, or None."""
+    with socket.create_connection(("127.0.0.1", port), timeout=answer_within) as connection:
+        try:
+            connection.sendall(head)
+            for start in range(0, len(body), 65536):
+                connection.sendall(body[start:start + 65536])
+        except OSError:
+            pass  # the server refused and closed: its answer is waiting
+        try:
+            answer = connection.recv(4096)
+        except OSError:
+            return None
+    match = re.match(rb"HTTP/1\.[01] (\d{3}) ", answer)
+    return int(match[1]) if match else None
+
+
+def attack(target, head, body, answer_within=5):
+    """(status, server use, slowest /healthz in seconds) for one hostile request, measured while it runs."""
+    use = ServerUse(target)
+    with ThreadPoolExecutor(1) as pool:
+        sent = pool.submit(send_hostile, target.server.port, head, body, answer_within)
+        slowest = 0.0
+        while not sent.done():
+            use.sample()
+            slowest = max(slowest, healthz_seconds(target))
+            time.sleep(0.05)
+        status = sent.result()
+    use.sample()
+    return status, use, slowest
+
+
+LOGIN = b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+UPLOAD = b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n"  # Bottle spools it
+
+
+@pytest.mark.parametrize("head, body, statuses", [
+    (UPLOAD + b"Content-Length: 0000000000100000000\r\n\r\n", b"a" * BIG, {413}),  # zero-padded: it is 100 MB
+    (UPLOAD + b"Content-Length: 00000000000000065537\r\n\r\n", b"a" * BIG, {413}),  # 20 digits, over 64 kB
+    (UPLOAD + b"Content-Length: 99999999999999999999\r\n\r\n", b"a" * BIG, {413}),
+    (UPLOAD + b"Content-Length: 1_000\r\n\r\n", b"a" * BIG, {400}),
+    (UPLOAD + b"Content-Length: \xb9\r\n\r\n", b"a" * BIG, {400}),  # latin-1 superscript one: not a plain digit
+    (UPLOAD + b"Transfer-Encoding: chunked\r\n\r\n", b"1400000\r\n\r\n0\r\n\r\n" + b"a" * BIG, {411}),  # fake end
+    (UPLOAD + b"Transfer-Encoding: chunked\r\n\r\n", b"4;ext=1\r\npass\r\n0\r\nX-Trailer: 1\r\n\r\n", {411}),
+    (UPLOAD + b"Transfer-Encoding: chunked\r\n\r\n", b"8\r\npassword\r\n0\r\n\r\n", {411}),  # correctly chunked
+    (UPLOAD + b"Transfer-Encoding: chunked\r\n\r\n", b"14\r\n8\r\npassword\r\n0\r\n\r\n\r\n0\r\n\r\n", {411}),  # twice
+    (UPLOAD + b"Transfer-Encoding: gzip, chunked\r\n\r\n", b"a" * BIG, {400, 411}),
+    (UPLOAD + b"Transfer-Encoding: chunked, chunked\r\n\r\n", b"a" * BIG, {400, 411}),
+])
+def test_a_body_framed_to_be_read_two_ways_is_refused_unread(target, head, body, statuses):
+    status, use, slowest = attack(target, head, body)
+    assert status in statuses
+    assert use.peak_temp == 0 and use.peak_rss < 4 * 1024 * 1024, (use.peak_temp, use.peak_rss)
+    assert slowest < 1, slowest
+
+
+def test_a_zero_padded_length_is_read_as_its_number(target):
+    body = b"password=wrong&next=/"
+    status, _ = target.raw(LOGIN + b"Sec-Fetch-Site: same-origin\r\nContent-Length: %020d\r\n"
+                           b"Connection: close\r\n\r\n%s" % (len(body), body))
+    assert status == 401  # the form was read whole: a wrong password, not a malformed request
+
+
+@pytest.mark.parametrize("length", [b"100", b"000000000000100"])
+def test_ten_bodies_dripped_after_a_valid_head_get_a_408_and_keep_nobody_waiting(target, length):
+    """One deadline for the whole request, wherever it is read: dripping bytes never buys more time."""
+    connections = open_connections(target.server.port, 10, LOGIN + b"Content-Length: " + length + b"\r\n\r\n")
+    started, slowest = time.monotonic(), 0.0
+    try:
+        while time.monotonic() - started < REQUEST_SECONDS + 3:
+            for connection in connections:
+                try:
+                    connection.send(b"a")
+                except OSError:
+                    pass
+            for _ in range(6):
+                slowest = max(slowest, healthz_seconds(target))
+                time.sleep(0.5)
+        answers = []
+        for connection in connections:
+            connection.settimeout(1)
+            answers.append(connection.recv(4096)[:12])
+    finally:
+        for connection in connections:
+            connection.close()
+    assert answers == [b"HTTP/1.1 408"] * 10
+    assert slowest < 1, slowest
