@@ -81,9 +81,12 @@ class Shutter:
             pid = int(self.pid_path.read_text())
         except (FileNotFoundError, ValueError):
             pid = None
+        orphans = set(_camera_groups_writing_to(self.store.temp_dir))  # a crash before the pid file was written
         if pid and _is_camera_group(pid, self.camera.script):
-            log.warning("stopped the camera script (pid %d) left running by an earlier crash", pid)
-            os.killpg(pid, signal.SIGKILL)
+            orphans.add(pid)
+        for group in orphans:
+            log.warning("stopped the camera script (process group %d) left running by an earlier crash", group)
+            _kill_group(group)
         self.pid_path.unlink(missing_ok=True)
         removed = self.store.clear_temp()
         if removed:
@@ -180,6 +183,31 @@ def _is_camera_group(pid, script):
         return os.getpgid(pid) == pid and os.fsencode(script) in arguments
     except OSError:
         return False
+
+
+def _camera_groups_writing_to(temp_dir):
+    """Process groups of camera scripts writing into temp_dir; with the camera lock held, any such one is an orphan."""
+    prefix = os.fsencode(str(temp_dir / "capture-"))
+    groups = set()
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/cmdline", "rb") as cmdline:
+                arguments = cmdline.read().split(b"\0")
+            if any(argument.startswith(prefix) for argument in arguments):
+                groups.add(os.getpgid(int(entry.name)))
+        except OSError:
+            continue
+    groups.discard(os.getpgid(0))
+    return groups
+
+
+def _kill_group(group):
+    try:
+        os.killpg(group, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def _storage_sentence(error):

@@ -2,8 +2,12 @@
 
 import fcntl
 import os
+import signal
+import subprocess
 import threading
 import time
+
+from conftest import CAMERAS, live_processes_in_group
 
 
 def press_together(app, camera_runs, count, source="button"):
@@ -133,3 +137,20 @@ def test_start_up_leaves_a_running_capture_alone(make_app, camera_runs):
     finally:
         os.close(fd)
     assert running.exists()
+
+
+def test_a_camera_left_running_by_a_crash_before_its_pid_was_written_is_stopped_at_start(make_app, camera_runs):
+    """kill -9 between starting the camera and writing camera.pid: the orphan would later write into tmp/."""
+    app = make_app("held.sh")
+    orphan = subprocess.Popen([str(CAMERAS / "held.sh"), str(app.store.temp_path(".jpg"))],
+                              start_new_session=True, stdin=subprocess.DEVNULL)
+    try:
+        assert camera_runs.wait_for_runs(1) == 1
+        assert not app.shutter.pid_path.exists()
+        make_app("held.sh")  # the restarted server
+        assert orphan.wait(timeout=5) == -signal.SIGKILL
+        assert live_processes_in_group(orphan.pid) == []
+    finally:
+        if orphan.poll() is None:
+            orphan.kill()
+            orphan.wait()
