@@ -27,6 +27,7 @@ SITE_TITLE = "hambot"  # the name on every page, for example "Moolah's cam"
 SECRET_KEY = None  # signs cookies; None means generate one and keep it in DATA_DIR/secret_key
 SESSION_DAYS = 30  # how long a sign-in lasts when a viewer password is set (hambot set-password)
 TRUST_PROXY = False  # True only behind a reverse proxy (nginx): then X-Forwarded-For/-Proto are believed
+ALLOWED_HOSTS = []  # names besides localhost, this machine's name, <name>.local and IP addresses, e.g. ["cam.example.org"]
 
 TEMPERATURE_SENSOR = "auto"  # "auto" (first sensor found), a sensor id such as 28-0316a2795aff, or "none"
 W1_DEVICES_DIR = "/sys/bus/w1/devices"  # where the 1-Wire sensors appear

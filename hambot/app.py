@@ -22,7 +22,7 @@ from .keysheet import KeySheet
 from .ratelimit import FailureLimit, client_key
 from .retention import Retention
 from .secret_key import load_secret_key
-from .security import behind_proxy, is_same_origin, with_security_headers
+from .security import behind_proxy, is_same_origin, served_host_names, served_hosts_only, with_security_headers
 from .settings import ConfigError
 from .shutter import Shutter
 from .signin import SESSION_COOKIE, SessionCookie, ViewerPassword
@@ -66,7 +66,8 @@ class Hambot:
         self.shutter.recover()
         self.store.close()  # gunicorn forks workers from this process; each opens its own
         self.bottle = _routes(self)
-        self.wsgi = with_security_headers(images_first(self.bottle, self))
+        hosts = served_host_names(settings.allowed_hosts)
+        self.wsgi = with_security_headers(served_hosts_only(images_first(self.bottle, self), hosts))
         if settings.trust_proxy:
             self.wsgi = behind_proxy(self.wsgi)
 
