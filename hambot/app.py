@@ -5,7 +5,7 @@ import logging
 import os
 import time
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 import bottle
 from bottle import HTTPError, HTTPResponse, request, response
@@ -118,13 +118,13 @@ def _routes(hambot):
     @app.get("/index")
     def home():
         response.set_header("Cache-Control", PAGE_CACHE)
-        if LEGACY_QUERY in request.query:
-            return answer(shutter.press("legacy"), legacy=True)
+        if is_legacy_press(request.path, request.query_string):
+            return answer(shutter.press("legacy", wait=True), legacy=True)
         refresh = _auto_refresh("/", "/")
-        photo = store.latest() if refresh.minutes else visitor_photo()  # auto-refresh follows the newest photo
-        latest = None if photo or refresh.minutes else store.latest()  # offered to visitors with no photo of their own
-        return page.home(photo, latest, hambot.thermometer.current(), sparkline(), camera_trouble(store),
-                         auto_refresh=refresh)
+        own = None if refresh.minutes else visitor_photo()  # auto-refresh follows the newest photo
+        whose = "Your last photo" if own else "The newest photo" if refresh.minutes else "The latest photo"
+        return page.home(own or store.latest(), whose, hambot.thermometer.current(), sparkline(),
+                         camera_trouble(store), auto_refresh=refresh)
 
     def sparkline():
         until = time.time()
@@ -301,6 +301,12 @@ def _routes(hambot):
     for status in (400, 401, 403, 404, 405, 413, 429, 500, 503, 507):
         app.error(status)(error_page)
     return app
+
+
+def is_legacy_press(path, query_string):
+    """D.O.G.'s "/?get+image=get+image": only a non-empty value takes a photo, and the answer waits for it."""
+    return path in ("/", "/index") and any(
+        name == LEGACY_QUERY and value for name, value in parse_qsl(query_string, keep_blank_values=True))
 
 
 def abort(status, sentence):

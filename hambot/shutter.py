@@ -41,13 +41,15 @@ class Shutter:
         self.pid_path = store.data_dir / "camera.pid"  # the running camera script, for after a crash
         self._waiters = threading.BoundedSemaphore(max(1, max_waiters))
 
-    def press(self, source):
-        """Take a photo, or share the one just taken or being taken."""
+    def press(self, source, wait=False):
+        """Take a photo, or share the one just taken or being taken; `wait` for it rather than come back later."""
         seen = self.store.last_capture_seq()
         recent = self.recent_photo()
         if recent is not None:
             return Shot(recent, reused=True)
-        if not self._waiters.acquire(blocking=False):
+        if not self._waiting_place(wait):
+            if wait:
+                return self.outcome_after(seen) or Shot(error="The camera is still busy; please try again.")
             return Shot(wait_after=seen)  # this process has threads enough waiting on the camera
         try:
             with self._camera_lock():
@@ -57,6 +59,12 @@ class Shutter:
                 return self._take(source)
         finally:
             self._waiters.release()
+
+    def _waiting_place(self, wait):
+        """One of the places to wait on the camera; with `wait`, for as long as a capture may take."""
+        if not wait:
+            return self._waiters.acquire(blocking=False)
+        return self._waiters.acquire(timeout=self.camera.timeout + self.thermometer.timeout + 5)
 
     def outcome_after(self, seen):
         """The shot a press that saw capture number `seen` ends with, or None while it is under way."""

@@ -64,7 +64,11 @@ class Pages:
         self.usual_capture_seconds = usual_capture_seconds
 
     def render(self, name, **values):
+        """A page whose bytes are all ASCII, anything else as a character reference: D.O.G.'s client needs it."""
         values.setdefault("auto_refresh", None)
+        return self._template(name, **values).encode("ascii", "xmlcharrefreplace").decode("ascii")
+
+    def _template(self, name, **values):
         return template(name, template_lookup=TEMPLATE_LOOKUP, site_title=self.settings.site_title,
                         version=__version__, moment=moment, temperature=self.temperature,
                         signed_in=request.environ.get("hambot.signed_in", False),
@@ -78,8 +82,9 @@ class Pages:
     def temperature(self, celsius):
         return format_temperature(celsius, self.settings.temperature_unit)
 
-    def home(self, photo, latest, reading, sparkline, trouble, auto_refresh=None):
-        return self.render("home.tpl", photo=photo, latest=latest, reading=reading, sparkline=sparkline,
+    def home(self, photo, whose, reading, sparkline, trouble, auto_refresh=None):
+        """`whose` names the photo shown: the visitor's own, or the latest one a newcomer is shown."""
+        return self.render("home.tpl", photo=photo, whose=whose, reading=reading, sparkline=sparkline,
                            trouble=trouble, auto_refresh=auto_refresh)
 
     def login(self, target, sentence=None):
