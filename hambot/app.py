@@ -215,8 +215,20 @@ def _routes(hambot):
 
     @app.get("/healthz")
     def healthz():
-        status, body = health_report(hambot, iso)
+        status, body = health_report(hambot, iso, full=may_see_details())
         return reply(body, status)
+
+    def may_see_details():
+        """Anyone with no viewer password set; otherwise only those signed in or holding a valid token."""
+        generation = hambot.password.generation()
+        if generation is None or hambot.signed_in(request.environ, generation):
+            return True
+        if not request.environ.get("HTTP_AUTHORIZATION"):
+            return False
+        try:
+            return bool(require_token(hambot))
+        except APIError:  # a monitor with a bad token still learns whether things are well
+            return False
 
     @app.hook("before_request")
     def require_sign_in():

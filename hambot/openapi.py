@@ -98,8 +98,9 @@ SCHEMAS = {
     },
     "Health": {
         "type": "object", "additionalProperties": False,
-        "required": ["status", "problems", "version", "photos", "photo_bytes", "free_bytes", "last_capture",
-                     "temperature"],
+        "required": ["status", "problems"],
+        "description": "With a viewer password set, a caller neither signed in nor holding a token gets only status "
+                       "and problems, without the camera's own error text.",
         "properties": {
             "status": {"enum": ["ok", "failing"]},
             "problems": {"type": "array", "items": {"type": "string"}, "description": "one sentence each"},

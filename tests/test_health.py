@@ -2,7 +2,7 @@
 
 import webtest
 
-from conftest import add_photo
+from conftest import add_photo, issue_token
 from hambot.health import FAILURES_FOR_UNHEALTHY
 
 
@@ -64,3 +64,19 @@ def test_a_camera_that_never_worked_says_so(make_app):
     text = " ".join(web.get("/").html.select_one(".notice").text.split())
     assert text == ("The camera has not answered yet (1 try failed). "
                     "The last one said: The camera did not answer within 0.3 s.")
+
+
+def test_with_a_viewer_password_a_signed_out_caller_gets_the_status_and_problems_only(make_app):
+    app = make_app(camera="fails.sh", dead_time=0)
+    app.password.set("hamster wheel 42")
+    token = issue_token(app, name="grandmas-phone")
+    stranger = webtest.TestApp(app)
+    for _ in range(FAILURES_FOR_UNHEALTHY):
+        stranger.post("/api/v1/snapshots", headers={"Authorization": f"Enigma {token}"}, status=503)
+    for headers in ({}, {"Authorization": "Enigma not-a-token"}):
+        answer = stranger.get("/healthz", headers=headers, status=503)
+        assert answer.json == {"status": "failing",
+                               "problems": [f"The camera's last {FAILURES_FOR_UNHEALTHY} captures failed."]}
+        assert b"grandmas-phone" not in answer.body and b"imx219" not in answer.body
+    full = stranger.get("/healthz", headers={"Authorization": f"Enigma {token}"}, status=503).json
+    assert "imx219" in full["problems"][0] and full["last_capture"]["source"] == "api:grandmas-phone"

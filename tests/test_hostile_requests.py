@@ -189,7 +189,8 @@ REBINDING_HOSTS = [b"evil.example", b"evil.example:8080", b"hambot.test.evil.exa
 
 
 def photo_count(target):
-    return json.loads(target.server.request("GET", "/healthz")[2])["photos"]
+    return json.loads(target.server.request("GET", "/healthz", {"Cookie": f"hambot_session={target.session}"})[2])[
+        "photos"]
 
 
 @pytest.mark.parametrize("host", REBINDING_HOSTS)
