@@ -118,3 +118,20 @@ def test_the_wrapper_runs_hambot_with_the_installed_config(install):
     assert f'runuser -u "{install.user}"' in wrapper and "umask 077" in wrapper
     checked = subprocess.run(["sh", "-n", str(install.dirs["bin"] / "hambot")])
     assert checked.returncode == 0
+
+
+def test_install_service_writes_nothing_through_a_link_planted_at_a_temp_name_or_a_target(install, tmp_path):
+    victim = tmp_path / "victim"
+    victim.write_text("root's own file\n")
+    install.dirs["bin"].mkdir()
+    (install.dirs["bin"] / ".hambot.new").symlink_to(victim)  # the temp name install-service once used
+    assert install().returncode == 0
+    assert victim.read_text() == "root's own file\n"
+    assert sorted(path.name for path in install.dirs["bin"].iterdir()) == [".hambot.new", "hambot"]  # no temp left
+    for planted in (install.dirs["units"] / "hambot.service", install.dirs["etc"] / "config.py"):
+        planted.unlink()
+        planted.symlink_to(victim)
+        refused = install()
+        assert refused.returncode != 0 and f"{planted} is a symbolic link" in refused.stderr
+        assert "Traceback" not in refused.stderr and victim.read_text() == "root's own file\n"
+        planted.unlink()
