@@ -36,6 +36,7 @@ STATIC_DIR = Path(__file__).with_name("static")
 PAGE_CACHE = "no-store"
 LEGACY_QUERY = "get image"  # D.O.G.'s "/?get+image=..." bookmarks
 GALLERY_PAGE = 24
+SHARED_OWN = "?shared=yours"  # a press in the dead time that landed on the photo the visitor took
 OPEN_PATHS = frozenset({"/login", "/healthz", "/favicon.ico", "/manifest.webmanifest"})  # reachable without signing in
 
 
@@ -95,7 +96,7 @@ def _token_book(store, settings, secret):
 def _routes(hambot):
     app = bottle.Bottle()
     store, shutter, settings = hambot.store, hambot.shutter, hambot.settings
-    page = views.Pages(settings, store.usual_capture_seconds)
+    page = views.Pages(settings, store.usual_capture_seconds, shutter.ready_in)
 
     def visitor_photo():
         return store.get(hambot.cookie.verify(request.get_cookie(COOKIE_NAME)))
@@ -109,10 +110,12 @@ def _routes(hambot):
             return _page_response(shot.status, page.capture_failed(shot.error))
         if shot.photo is None:
             return see_other(f"/snapshots/pending?after={shot.wait_after}&since={int(time.time())}")
+        mine = visitor_photo()
+        own = shot.reused and mine is not None and mine.id == shot.photo.id  # pressed again on their own photo
         remember(shot.photo)
         if legacy:
             return page.photo(shot.photo)
-        return see_other(f"/photos/{shot.photo.id}" + ("?shared=1" if shot.reused else ""))
+        return see_other(f"/photos/{shot.photo.id}" + (SHARED_OWN if own else "?shared=1" if shot.reused else ""))
 
     @app.get("/")
     @app.get("/index")
@@ -160,7 +163,7 @@ def _routes(hambot):
             abort(404, "There is no photo with that address.")
         if not dot:
             response.set_header("Cache-Control", PAGE_CACHE)
-            shared = request.query.get("shared") == "1"  # the dead time gave this visitor someone's photo
+            shared = {"1": "someone", "yours": "you"}.get(request.query.get("shared"))  # the dead time gave it
             refresh = _auto_refresh(f"/photos/{found.id}", "/latest")
             return page.photo(found, *store.neighbours(found), shared=shared, auto_refresh=refresh)
         if extension != found.extension:

@@ -73,9 +73,13 @@ class Shutter:
 
     def recent_photo(self):
         latest = self.store.latest()
-        if latest is not None and time.time() - latest.taken_at < self.dead_time:
+        if latest is not None and self.ready_in(latest, time.time()) > 0:
             return latest
         return None
+
+    def ready_in(self, photo, now):
+        """Seconds from `now` until a press no longer shares `photo`; 0 once the camera may run again."""
+        return max(0.0, photo.taken_at + self.dead_time - now)
 
     def recover(self):
         """Clean up after captures cut off by a crash, unless a capture is running now."""

@@ -145,13 +145,25 @@ def test_the_old_dog_bookmark_takes_a_photo_and_shows_it(web, camera_runs):
 
 def test_a_press_within_the_dead_time_lands_on_the_same_photo(web, camera_runs):
     first = press(web).headers["Location"]
-    second = press(web).headers["Location"]
+    second = webtest.TestApp(web.app).post("/snapshot").headers["Location"]  # another visitor's press
     assert second == first + "?shared=1"
     assert camera_runs.count() == 1
     note = web.get(second).html.select_one(".shared").text
     assert re.fullmatch(r"Someone took this \d s ago; the camera rests 10 s between photos\. "
                         r"A new one can be taken in \d+ s\.", note)
     assert web.get(first).html.select_one(".shared") is None
+
+
+@pytest.mark.parametrize("age", [0.2, 4.5, 4.6, 9.4, 9.9])
+def test_the_shared_note_says_who_took_it_and_its_age_and_wait_add_up_to_the_dead_time(web, age):
+    taker, other = press(web).headers["Location"], webtest.TestApp(web.app)
+    web.app.store._db().execute("UPDATE photos SET taken_at = taken_at - ?", (age,))
+    for visitor, who in ((web, "You"), (other, "Someone")):
+        landed = press(visitor).follow()
+        note = re.fullmatch(rf"{who} took this (\d+) s ago; the camera rests 10 s between photos\. "
+                            r"A new one can be taken in (\d+) s\.", landed.html.select_one(".shared").text)
+        assert note and int(note[1]) + int(note[2]) == 10, landed.html.select_one(".shared").text
+        assert landed.request.path == taker
 
 
 @pytest.mark.parametrize("camera, sentence", [
@@ -247,16 +259,17 @@ def test_a_press_beyond_the_waiting_threads_gets_the_pending_page_then_the_photo
     first = threading.Thread(target=lambda: press(web))
     first.start()
     assert camera_runs.wait_for_runs(1) == 1
-    answer = press(web)
+    other = webtest.TestApp(web.app)  # another visitor
+    answer = press(other)
     assert answer.status_int == 303
     pending_url = answer.headers["Location"]
     assert pending_url.startswith("/snapshots/pending?after=0&since=")
-    page = web.get(pending_url)
+    page = other.get(pending_url)
     assert page.html.find("meta", attrs={"http-equiv": "refresh"})["content"] == "1"
     assert "Taking a photo…" in page.html.text
     camera_runs.release()
     first.join(timeout=30)
-    landed = web.get(pending_url)
+    landed = other.get(pending_url)
     assert landed.status_int == 303
     assert landed.headers["Location"] == f"/photos/{web.app.store.latest().id}?shared=1"  # someone else's press
     assert "hambot_photo=" in landed.headers["Set-Cookie"]
