@@ -13,6 +13,7 @@ from bottle import HTTPError, HTTPResponse, request, response
 from . import chart, views
 from .api import PREFIX as API_PREFIX
 from .api import APIError, add_api_routes, error_body, iso, reply, require_token
+from .budget import CaptureBudget, in_words
 from .camera import Camera
 from .cookies import COOKIE_NAME, MAX_AGE, PhotoCookie
 from .health import camera_trouble, health_report
@@ -62,8 +63,10 @@ class Hambot:
         self.thermometer = Thermometer(settings.temperature_sensor, settings.w1_devices_dir,
                                        settings.temperature_cache_seconds, settings.temperature_timeout)
         camera = Camera(settings.camera_script, settings.camera_timeout, settings.max_photo_bytes)
+        budget = CaptureBudget(self.store, settings.visitor_captures_per_hour, settings.captures_per_hour,
+                               settings.token_captures_per_hour)
         self.shutter = Shutter(self.store, camera, self.thermometer, self.retention, settings.dead_time,
-                               max_waiters=settings.threads - 1)
+                               max_waiters=settings.threads - 1, budget=budget)
         self.shutter.recover()
         self.store.close()  # gunicorn forks workers from this process; each opens its own
         self.bottle = _routes(self)
@@ -106,6 +109,8 @@ def _routes(hambot):
 
     def answer(shot, *, legacy=False):
         """Turn a press's outcome into the page the visitor lands on."""
+        if shot.refused:
+            return refused(shot)
         if shot.error:
             return _page_response(shot.status, page.capture_failed(shot.error))
         if shot.photo is None:
@@ -117,12 +122,22 @@ def _routes(hambot):
             return page.photo(shot.photo)
         return see_other(f"/photos/{shot.photo.id}" + (SHARED_OWN if own else "?shared=1" if shot.reused else ""))
 
+    def refused(shot):
+        """429: the latest photo, with why the camera did not run and when it will."""
+        wait = shot.refused.retry_after
+        if shot.photo is None:
+            sentence = f"{shot.refused.sentence} A photo can be taken in {in_words(wait)}."
+            return _page_response(429, page.capture_failed(sentence), Retry_After=str(wait))
+        note = f"{shot.refused.sentence} Here is the latest photo; a new one can be taken in {in_words(wait)}."
+        return _page_response(429, page.photo(shot.photo, *store.neighbours(shot.photo), note=note),
+                              Retry_After=str(wait))
+
     @app.get("/")
     @app.get("/index")
     def home():
         response.set_header("Cache-Control", PAGE_CACHE)
         if is_legacy_press(request.path, request.query_string):
-            return answer(shutter.press("legacy", wait=True), legacy=True)
+            return answer(shutter.press("legacy", wait=True, client=_client()), legacy=True)
         refresh = _auto_refresh("/", "/")
         own = None if refresh.minutes else visitor_photo()  # auto-refresh follows the newest photo
         whose = "Your last photo" if own else "The newest photo" if refresh.minutes else "The latest photo"
@@ -142,7 +157,7 @@ def _routes(hambot):
     @app.post("/snapshot")
     def snapshot():
         _require_same_origin()
-        return answer(shutter.press("button"))
+        return answer(shutter.press("button", client=_client()))
 
     @app.get("/snapshots/pending")
     def pending():
@@ -355,6 +370,11 @@ def _require_same_origin():
         log.warning("refused a form posted from another site to %s (Origin: %.100r)",
                     request.path, request.environ.get("HTTP_ORIGIN"))
         abort(403, "This form can only be sent from hambot's own page.")
+
+
+def _client():
+    """The client's address: the socket's, or with TRUST_PROXY what the proxy appended; never Bottle's guess."""
+    return request.environ.get("REMOTE_ADDR", "")
 
 
 def _set_cookie(name, value, max_age):

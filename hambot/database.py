@@ -90,6 +90,16 @@ MIGRATIONS = (
         value TEXT NOT NULL
     );
     """,
+    """
+    CREATE TABLE capture_budget (
+        seq INTEGER PRIMARY KEY,
+        at REAL NOT NULL,
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL
+    );
+    CREATE INDEX capture_budget_by_kind ON capture_budget (kind, at);
+    CREATE INDEX capture_budget_by_key ON capture_budget (key, at);
+    """,
 )
 
 

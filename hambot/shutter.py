@@ -28,10 +28,11 @@ class Shot:
     error: str | None = None
     status: int = 503  # with an error: 503 the camera failed, 507 there is no room for a photo
     wait_after: int | None = None  # the press joins the first capture logged after this number
+    refused: object = None  # a budget.Refusal: the camera did not run, `photo` is the latest one (or None)
 
 
 class Shutter:
-    def __init__(self, store, camera, thermometer, retention, dead_time, max_waiters):
+    def __init__(self, store, camera, thermometer, retention, dead_time, max_waiters, budget=None):
         self.store = store
         self.camera = camera
         self.thermometer = thermometer
@@ -40,8 +41,9 @@ class Shutter:
         self.lock_path = camera_lock_path(store)
         self.pid_path = store.data_dir / "camera.pid"  # the running camera script, for after a crash
         self._waiters = threading.BoundedSemaphore(max(1, max_waiters))
+        self.budget = budget
 
-    def press(self, source, wait=False):
+    def press(self, source, wait=False, client=None):
         """Take a photo, or share the one just taken or being taken; `wait` for it rather than come back later."""
         seen = self.store.last_capture_seq()
         recent = self.recent_photo()
@@ -56,6 +58,9 @@ class Shutter:
                 joined = self.store.capture_after(seen)
                 if joined is not None:
                     return self._shot_of(joined)
+                refused = self.budget and self.budget.charge(source, client)
+                if refused:
+                    return Shot(self.store.latest(), reused=True, refused=refused, status=429)
                 return self._take(source)
         finally:
             self._waiters.release()

@@ -92,9 +92,10 @@ class Pages:
     def login(self, target, sentence=None):
         return self.render("login.tpl", target=target, sentence=sentence)
 
-    def photo(self, photo, older=None, newer=None, shared=False, auto_refresh=None):
-        return self.render("photo.tpl", photo=photo, older=older, newer=newer,
-                           shared=self.shared_note(photo, shared) if shared else None, auto_refresh=auto_refresh)
+    def photo(self, photo, older=None, newer=None, shared=False, auto_refresh=None, note=None):
+        """`shared`: who took it, when a press in the dead time landed here; `note`: any other sentence."""
+        note = self.shared_note(photo, shared) if shared else note
+        return self.render("photo.tpl", photo=photo, older=older, newer=newer, shared=note, auto_refresh=auto_refresh)
 
     def shared_note(self, photo, who):
         """Why a press showed an existing photo (`who` took it: "you" or "someone"), and when a new one can come.

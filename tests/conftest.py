@@ -114,6 +114,9 @@ def settings_environ(tmp_path, w1, camera, overrides):
         "HAMBOT_W1_DEVICES_DIR": str(w1.root),
         "HAMBOT_LOG_LEVEL": "DEBUG",
         "HAMBOT_MIN_FREE_MB": "1",  # the suite runs on machines with little disk too
+        # The suite presses far more often than a visitor may; test_budget.py sets the budgets it tests.
+        "HAMBOT_VISITOR_CAPTURES_PER_HOUR": "100000", "HAMBOT_CAPTURES_PER_HOUR": "100000",
+        "HAMBOT_TOKEN_CAPTURES_PER_HOUR": "100000",
     }
     environ.update({f"HAMBOT_{name.upper()}": str(value) for name, value in overrides.items()})
     return environ

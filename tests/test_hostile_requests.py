@@ -11,6 +11,7 @@ import pytest
 import schemathesis
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
+from schemathesis.specs.openapi.checks import ignored_auth
 
 from conftest import FakeW1Bus, RunningServer, raw_request, run_hambot, settings_environ
 from hambot.openapi import openapi_document
@@ -114,7 +115,9 @@ def test_every_api_operation_answers_any_request_as_its_schema_says(case, open_t
         return  # both are valid times, yet an empty window; no schema can say so, the documented 400 does
     assert response.status_code != 500
     # A 503 is no crash: the camera failed, or a capture took too long; the schema documents each one.
-    case.validate_response(response, excluded_checks=[not_a_server_error])
+    # After ten bad tokens the fuzzer's address is slowed down (429) while its valid token still works, so the
+    # probe with made-up credentials may meet that 429 instead of a 401 (the token tests check both).
+    case.validate_response(response, excluded_checks=[not_a_server_error, ignored_auth])
     for secret in open_target.secrets:
         assert secret not in response.content
 
