@@ -2,7 +2,7 @@
 
 import pytest
 
-from hambot.worker import MAX_BODY, MAX_HEAD, refusal, request_needs
+from hambot.worker import MAX_BODY, MAX_HEAD, refusal, request_needs, waits_on_camera
 
 HEAD = b"POST /login HTTP/1.1\r\nHost: x\r\n"
 
@@ -37,3 +37,16 @@ def test_a_refusal_is_a_whole_plain_answer_that_closes_the_connection(status, se
     head, body = refusal(status).split(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 %d " % status) and b"\r\nConnection: close" in head
     assert body == sentence and b"\r\nContent-Length: %d" % len(sentence) in head
+
+
+@pytest.mark.parametrize("data, waits", [
+    (b"GET /?get+image=get+image HTTP/1.0\r\n\r\n", True),
+    (b"GET /index?get+image=1 HTTP/1.1\r\nHost: x\r\n\r\n", True),
+    (b"GET /?get%20image=x&refresh=0 HTTP/1.0\r\n\r\n", True),
+    (b"GET /?get+image= HTTP/1.0\r\n\r\n", False),  # an empty value takes no photo
+    (b"GET / HTTP/1.0\r\n\r\n", False),
+    (b"GET /photos?get+image=1 HTTP/1.0\r\n\r\n", False),
+    (b"POST /?get+image=1 HTTP/1.0\r\n\r\n", False),
+])
+def test_only_dogs_legacy_get_is_kept_from_a_workers_last_thread(data, waits):
+    assert waits_on_camera(data) is waits
