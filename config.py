@@ -23,6 +23,9 @@ VFLIP = False  # mirror the photo top to bottom
 AUTOFOCUS = True  # focus before each photo on cameras that can (Camera Module 3); others ignore it
 CAMERA_TIMEOUT = 15  # seconds the camera script may take before it is stopped
 DEAD_TIME = 10  # seconds after a photo during which a press shows that photo again
+VISITOR_CAPTURES_PER_HOUR = 20  # camera runs one visitor (one address) may start in an hour; failed runs count
+CAPTURES_PER_HOUR = 60  # camera runs all visitors together may start in an hour; then they see the latest photo
+TOKEN_CAPTURES_PER_HOUR = 60  # camera runs each API token may start in an hour; scheduled captures never wait
 MAX_PHOTO_MB = 20  # a camera image larger than this is refused
 
 # Retention: after every photo the oldest ones (never those marked to keep) go until all three hold.
@@ -35,6 +38,7 @@ SITE_TITLE = "hambot"  # the name on every page, for example "Moolah's cam"
 SECRET_KEY = None  # signs cookies; None means generate one and keep it in DATA_DIR/secret_key
 SESSION_DAYS = 30  # how long a sign-in lasts when a viewer password is set (hambot set-password)
 TRUST_PROXY = False  # True only behind a reverse proxy (nginx): then X-Forwarded-For/-Proto are believed
+ALLOWED_HOSTS = []  # names served besides localhost, this machine's name(.local) and IP addresses: ["cam.example.org"]
 
 TEMPERATURE_SENSOR = "auto"  # "auto" (first sensor found), a sensor id such as 28-0316a2795aff, or "none"
 W1_DEVICES_DIR = "/sys/bus/w1/devices"  # where the 1-Wire sensors appear

@@ -91,15 +91,13 @@ def time_param(values, name, default):
 
 
 def require_token(hambot):
-    """The name of the request's valid token, or an APIError; failures count toward the address's limit."""
+    """The name of the request's valid token, or an APIError; failures count toward the address's limit.
+
+    A valid token works even from an address others' bad tokens have slowed down: guessing one is hopeless."""
     known = request.environ.get("hambot.token")
     if known:
         return known
     address = request.environ.get("REMOTE_ADDR", "")  # X-Forwarded-For only counts with TRUST_PROXY
-    wait = hambot.failures.retry_after(address)
-    if wait:
-        raise APIError(429, f"Too many failed tokens from your address; try again in {wait} s.",
-                       Retry_After=str(wait))
     scheme, _, token = request.environ.get("HTTP_AUTHORIZATION", "").strip().partition(" ")
     if scheme.lower() not in AUTH_SCHEMES or not token.strip():
         raise APIError(401, "This call needs a token: send the header Authorization: Enigma <token>.",
@@ -107,6 +105,10 @@ def require_token(hambot):
     try:
         name = hambot.tokens.verify(token.strip())
     except TokenError as error:
+        wait = hambot.failures.retry_after(address)
+        if wait:
+            raise APIError(429, f"Too many failed tokens from your address; try again in {wait} s.",
+                           Retry_After=str(wait)) from None
         hambot.failures.failed(address)
         log.warning("refused a token from %s: %s", client_key(address), error)
         raise APIError(401, str(error), WWW_Authenticate='Enigma realm="hambot", error="invalid_token"') from None
@@ -175,7 +177,10 @@ def add_api_routes(app, hambot):
     def take_snapshot():
         query()
         name = require_token(hambot)
-        shot = shutter.press(f"api:{name}")
+        shot = shutter.press(f"api:{name}", client=request.environ.get("REMOTE_ADDR", ""))
+        if shot.refused:
+            raise APIError(429, f"{shot.refused.sentence} Try again in {shot.refused.retry_after} s.",
+                           Retry_After=str(shot.refused.retry_after))
         if shot.error:
             raise APIError(shot.status, shot.error)
         if shot.photo is None:

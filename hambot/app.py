@@ -5,7 +5,7 @@ import logging
 import os
 import time
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 import bottle
 from bottle import HTTPError, HTTPResponse, request, response
@@ -14,6 +14,7 @@ from . import chart, views
 from .api import PREFIX as API_PREFIX
 from .api import APIError, add_api_routes, error_body, iso, reply, require_token
 from .bodylimit import limit_body
+from .budget import CaptureBudget, in_words
 from .camera import Camera
 from .cookies import COOKIE_NAME, MAX_AGE, PhotoCookie
 from .health import camera_trouble, health_report
@@ -23,7 +24,7 @@ from .keysheet import KeySheet
 from .ratelimit import FailureLimit, client_key
 from .retention import Retention
 from .secret_key import load_secret_key
-from .security import behind_proxy, is_same_origin, with_security_headers
+from .security import behind_proxy, is_same_origin, served_host_names, served_hosts_only, with_security_headers
 from .settings import ConfigError
 from .shutter import Shutter
 from .signin import SESSION_COOKIE, SessionCookie, ViewerPassword
@@ -37,6 +38,7 @@ STATIC_DIR = Path(__file__).with_name("static")
 PAGE_CACHE = "no-store"
 LEGACY_QUERY = "get image"  # D.O.G.'s "/?get+image=..." bookmarks
 GALLERY_PAGE = 24
+SHARED_OWN = "?shared=yours"  # a press in the dead time that landed on the photo the visitor took
 OPEN_PATHS = frozenset({"/login", "/healthz", "/favicon.ico", "/manifest.webmanifest"})  # reachable without signing in
 
 
@@ -62,12 +64,15 @@ class Hambot:
         self.thermometer = Thermometer(settings.temperature_sensor, settings.w1_devices_dir,
                                        settings.temperature_cache_seconds, settings.temperature_timeout)
         camera = Camera.from_settings(settings)
+        budget = CaptureBudget(self.store, settings.visitor_captures_per_hour, settings.captures_per_hour,
+                               settings.token_captures_per_hour)
         self.shutter = Shutter(self.store, camera, self.thermometer, self.retention, settings.dead_time,
-                               max_waiters=settings.threads - 1)
+                               max_waiters=settings.threads - 1, budget=budget)
         self.shutter.recover()
         self.store.close()  # gunicorn forks workers from this process; each opens its own
         self.bottle = _routes(self)
-        self.wsgi = with_security_headers(images_first(self.bottle, self))
+        hosts = served_host_names(settings.allowed_hosts)
+        self.wsgi = with_security_headers(served_hosts_only(images_first(self.bottle, self), hosts))
         if settings.trust_proxy:
             self.wsgi = behind_proxy(self.wsgi)
 
@@ -102,7 +107,7 @@ def _routes(hambot):
         if status:
             abort(status, views.STATUS_SENTENCES[status])
     store, shutter, settings = hambot.store, hambot.shutter, hambot.settings
-    page = views.Pages(settings, store.usual_capture_seconds)
+    page = views.Pages(settings, store.usual_capture_seconds, shutter.ready_in)
 
     def visitor_photo():
         return store.get(hambot.cookie.verify(request.get_cookie(COOKIE_NAME)))
@@ -112,26 +117,40 @@ def _routes(hambot):
 
     def answer(shot, *, legacy=False):
         """Turn a press's outcome into the page the visitor lands on."""
+        if shot.refused:
+            return refused(shot)
         if shot.error:
             return _page_response(shot.status, page.capture_failed(shot.error))
         if shot.photo is None:
             return see_other(f"/snapshots/pending?after={shot.wait_after}&since={int(time.time())}")
+        mine = visitor_photo()
+        own = shot.reused and mine is not None and mine.id == shot.photo.id  # pressed again on their own photo
         remember(shot.photo)
         if legacy:
             return page.photo(shot.photo)
-        return see_other(f"/photos/{shot.photo.id}" + ("?shared=1" if shot.reused else ""))
+        return see_other(f"/photos/{shot.photo.id}" + (SHARED_OWN if own else "?shared=1" if shot.reused else ""))
+
+    def refused(shot):
+        """429: the latest photo, with why the camera did not run and when it will."""
+        wait = shot.refused.retry_after
+        if shot.photo is None:
+            sentence = f"{shot.refused.sentence} A photo can be taken in {in_words(wait)}."
+            return _page_response(429, page.capture_failed(sentence), Retry_After=str(wait))
+        note = f"{shot.refused.sentence} Here is the latest photo; a new one can be taken in {in_words(wait)}."
+        return _page_response(429, page.photo(shot.photo, *store.neighbours(shot.photo), note=note),
+                              Retry_After=str(wait))
 
     @app.get("/")
     @app.get("/index")
     def home():
         response.set_header("Cache-Control", PAGE_CACHE)
-        if LEGACY_QUERY in request.query:
-            return answer(shutter.press("legacy"), legacy=True)
+        if is_legacy_press(request.path, request.query_string):
+            return answer(shutter.press("legacy", wait=True, client=_client()), legacy=True)
         refresh = _auto_refresh("/", "/")
-        photo = store.latest() if refresh.minutes else visitor_photo()  # auto-refresh follows the newest photo
-        latest = None if photo or refresh.minutes else store.latest()  # offered to visitors with no photo of their own
-        return page.home(photo, latest, hambot.thermometer.current(), sparkline(), camera_trouble(store),
-                         auto_refresh=refresh)
+        own = None if refresh.minutes else visitor_photo()  # auto-refresh follows the newest photo
+        whose = "Your last photo" if own else "The newest photo" if refresh.minutes else "The latest photo"
+        return page.home(own or store.latest(), whose, hambot.thermometer.current(), sparkline(),
+                         camera_trouble(store), auto_refresh=refresh)
 
     def sparkline():
         until = time.time()
@@ -146,7 +165,7 @@ def _routes(hambot):
     @app.post("/snapshot")
     def snapshot():
         _require_same_origin()
-        return answer(shutter.press("button"))
+        return answer(shutter.press("button", client=_client()))
 
     @app.get("/snapshots/pending")
     def pending():
@@ -167,7 +186,7 @@ def _routes(hambot):
             abort(404, "There is no photo with that address.")
         if not dot:
             response.set_header("Cache-Control", PAGE_CACHE)
-            shared = request.query.get("shared") == "1"  # the dead time gave this visitor someone's photo
+            shared = {"1": "someone", "yours": "you"}.get(request.query.get("shared"))  # the dead time gave it
             refresh = _auto_refresh(f"/photos/{found.id}", "/latest")
             return page.photo(found, *store.neighbours(found), shared=shared, auto_refresh=refresh)
         if extension != found.extension:
@@ -222,8 +241,20 @@ def _routes(hambot):
 
     @app.get("/healthz")
     def healthz():
-        status, body = health_report(hambot, iso)
+        status, body = health_report(hambot, iso, full=may_see_details())
         return reply(body, status)
+
+    def may_see_details():
+        """Anyone with no viewer password set; otherwise only those signed in or holding a valid token."""
+        generation = hambot.password.generation()
+        if generation is None or hambot.signed_in(request.environ, generation):
+            return True
+        if not request.environ.get("HTTP_AUTHORIZATION"):
+            return False
+        try:
+            return bool(require_token(hambot))
+        except APIError:  # a monitor with a bad token still learns whether things are well
+            return False
 
     @app.hook("before_request")
     def require_sign_in():
@@ -310,6 +341,12 @@ def _routes(hambot):
     return app
 
 
+def is_legacy_press(path, query_string):
+    """D.O.G.'s "/?get+image=get+image": only a non-empty value takes a photo, and the answer waits for it."""
+    return path in ("/", "/index") and any(
+        name == LEGACY_QUERY and value for name, value in parse_qsl(query_string, keep_blank_values=True))
+
+
 def abort(status, sentence):
     error = HTTPError(status, sentence)
     error.sentence = sentence
@@ -341,6 +378,11 @@ def _require_same_origin():
         log.warning("refused a form posted from another site to %s (Origin: %.100r)",
                     request.path, request.environ.get("HTTP_ORIGIN"))
         abort(403, "This form can only be sent from hambot's own page.")
+
+
+def _client():
+    """The client's address: the socket's, or with TRUST_PROXY what the proxy appended; never Bottle's guess."""
+    return request.environ.get("REMOTE_ADDR", "")
 
 
 def _set_cookie(name, value, max_age):

@@ -95,6 +95,16 @@ MIGRATIONS = (
     ALTER TABLE captures ADD COLUMN camera_tool TEXT;
     ALTER TABLE captures ADD COLUMN note TEXT;
     """,
+    """
+    CREATE TABLE capture_budget (
+        seq INTEGER PRIMARY KEY,
+        at REAL NOT NULL,
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL
+    );
+    CREATE INDEX capture_budget_by_kind ON capture_budget (kind, at);
+    CREATE INDEX capture_budget_by_key ON capture_budget (key, at);
+    """,
 )
 
 

@@ -31,24 +31,21 @@ def camera_trouble(store, latest=None):
                          storage=latest.status == 507)
 
 
-def health_report(hambot, iso):
-    """(HTTP status, body) for /healthz."""
+def health_report(hambot, iso, full=True):
+    """(HTTP status, body) for /healthz; not `full`, for a stranger when a viewer password is set: status, problems."""
     store, retention = hambot.store, hambot.retention
-    count, size = store.totals()
     free = retention.free_bytes()
     latest = store.latest_capture()
-    trouble = camera_trouble(store, latest)
-    problems = []
-    if trouble and not trouble.storage and trouble.failures >= FAILURES_FOR_UNHEALTHY:
-        problems.append(f"The camera's last {trouble.failures} captures failed: {trouble.sentence}")
+    problems = _problems(camera_trouble(store, latest), free, retention.min_free_bytes, full)
     if latest is not None and latest.camera_tool == TEST_PATTERN and hambot.settings.camera == "auto":
         problems.append(NO_CAMERA_FOUND)
-    if free < retention.min_free_bytes:
-        problems.append(f"The disk has {free // 1048576} MB free, below MIN_FREE_MB "
-                        f"({retention.min_free_bytes // 1048576} MB).")
+    status = 503 if problems else 200
+    summary = {"status": "failing" if problems else "ok", "problems": problems}
+    if not full:
+        return status, summary
+    count, size = store.totals()
     body = {
-        "status": "failing" if problems else "ok",
-        "problems": problems,
+        **summary,
         "version": __version__,
         "photos": count,
         "photo_bytes": size,
@@ -58,7 +55,18 @@ def health_report(hambot, iso):
             "source": latest.source, "camera_tool": latest.camera_tool, "note": latest.note},
         "temperature": _temperature(hambot, iso),
     }
-    return (503 if problems else 200), body
+    return status, body
+
+
+def _problems(trouble, free, min_free, full):
+    """One sentence per problem; the camera's own words only for those who may see the details."""
+    problems = []
+    if trouble and not trouble.storage and trouble.failures >= FAILURES_FOR_UNHEALTHY:
+        reason = f": {trouble.sentence}" if full else "."
+        problems.append(f"The camera's last {trouble.failures} captures failed{reason}")
+    if free < min_free:
+        problems.append(f"The disk has {free // 1048576} MB free, below MIN_FREE_MB ({min_free // 1048576} MB).")
+    return problems
 
 
 def _temperature(hambot, iso):

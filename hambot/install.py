@@ -3,11 +3,14 @@
 Every step first looks at what is there, so a second run changes nothing and says so.
 """
 
+import errno
 import grp
 import os
 import pwd
 import re
+import secrets
 import shutil
+import stat
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,6 +143,9 @@ class Installer:
 
     def folder(self, path, owner, mode):
         account = pwd.getpwnam(owner)
+        if path.is_symlink():
+            raise InstallError(f"{path} is a symbolic link; install-service changes no folder through a link. "
+                               "Remove it and run again.")
         if not path.is_dir():
             path.mkdir(parents=True)
             self.done(f"created {path}")
@@ -153,21 +159,16 @@ class Installer:
 
     def file(self, path, text, mode, group="root", keep_edits=False):
         """Write `text` to `path` unless it already holds it; an edited file the owner made their own is kept."""
-        if path.exists():
-            if path.read_text() == text:
-                self.say(f"  {path} is up to date")
-                return
-            if keep_edits:
-                self.say(f"  kept {path}, which has been edited")
-                return
+        current = _current_text(path)
+        if current == text:
+            self.say(f"  {path} is up to date")
+            return
+        if current is not None and keep_edits:
+            self.say(f"  kept {path}, which has been edited")
+            return
         path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f".{path.name}.new")
-        temp.write_text(text)
-        os.chown(temp, 0, grp.getgrnam(group).gr_gid)
-        temp.chmod(mode)
-        was_there = path.exists()
-        os.replace(temp, path)
-        self.done(f"{'updated' if was_there else 'wrote'} {path}")
+        _replace(path, text, mode, grp.getgrnam(group).gr_gid)
+        self.done(f"{'wrote' if current is None else 'updated'} {path}")
 
     def systemd(self, start):
         if self.layout.unit_dir != SYSTEM_UNIT_DIR or not start:
@@ -193,3 +194,37 @@ class Installer:
         if result.returncode != 0:
             detail = (result.stderr or result.stdout).strip().splitlines()
             raise InstallError(f"{' '.join(command)} failed: {detail[-1] if detail else result.returncode}")
+
+
+def _current_text(path):
+    """What the file at `path` holds, or None if there is none; a link or anything but a file is refused."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise InstallError(f"{path} is a symbolic link; install-service writes no file through a link. "
+                               "Remove it and run again.") from None
+        raise InstallError(f"{path} cannot be read: {error.strerror}.") from None
+    with open(fd, encoding="utf-8", errors="replace") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise InstallError(f"{path} is not a plain file; remove it and run again.")
+        return file.read()
+
+
+def _replace(path, text, mode, gid):
+    """Put `text` at `path` through a new temp file of an unguessable name, created exclusively, never a link."""
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.new")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        with open(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fchown(fd, 0, gid)
+            os.fchmod(fd, mode)
+            os.fsync(fd)
+        os.replace(temp, path)  # a rename replaces a link at `path` itself, never what it points to
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise

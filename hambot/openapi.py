@@ -103,8 +103,9 @@ SCHEMAS = {
     },
     "Health": {
         "type": "object", "additionalProperties": False,
-        "required": ["status", "problems", "version", "photos", "photo_bytes", "free_bytes", "last_capture",
-                     "temperature"],
+        "required": ["status", "problems"],
+        "description": "With a viewer password set, a caller neither signed in nor holding a token gets only status "
+                       "and problems, without the camera's own error text.",
         "properties": {
             "status": {"enum": ["ok", "failing"]},
             "problems": {"type": "array", "items": {"type": "string"}, "description": "one sentence each"},
@@ -166,6 +167,9 @@ def _api_paths():
                 "201": _json("a new photo", _ref("Snapshot"), Location=("string", "the new photo's record")),
                 "200": _json("the dead time gave back the latest photo", _ref("Snapshot")),
                 "400": BAD_REQUEST, **TOKEN_ERRORS,
+                "429": _error("too many failed tokens from this address, this token's TOKEN_CAPTURES_PER_HOUR "
+                              "are used up, or the camera rests after failing several times; the camera did not run",
+                              **{"Retry-After": ("integer", "seconds until it may run")}),
                 "503": _error("the camera failed or is busy",
                               **{"Retry-After": ("integer", "sent when the camera is busy", "optional")}),
                 "507": _error("the disk is below MIN_FREE_MB and nothing more can be pruned; "

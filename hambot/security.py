@@ -1,6 +1,13 @@
-"""Headers every response carries, and the check that a form post came from our own pages."""
+"""Headers every response carries, the Host names served, and the check that a form post came from our own pages."""
 
+import ipaddress
+import logging
+import socket
 from urllib.parse import urlsplit
+
+log = logging.getLogger(__name__)
+LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
+WRONG_HOST = b"hambot does not answer to that host name; its owner can add it to ALLOWED_HOSTS.\n"
 
 HEADERS = (
     ("Content-Security-Policy",
@@ -51,4 +58,56 @@ def behind_proxy(app):
         if scheme in ("http", "https"):
             environ["wsgi.url_scheme"] = scheme
         return app(environ, start_response)
+    return wrapped
+
+
+def served_host_names(extra=()):
+    """Loopback names, this machine's name with and without .local, and the names the owner added."""
+    full = socket.gethostname().lower().rstrip(".")
+    short = full.split(".")[0]
+    return frozenset(name for name in (*LOOPBACK_NAMES, full, short, f"{full}.local", f"{short}.local", *extra)
+                     if name and name != ".local")
+
+
+def host_is_served(host, names):
+    """Whether a Host header names this site: an IP literal, or one of `names` (".example.org": any below it)."""
+    name, port = _split_host(host.strip().lower())
+    if name is None or (port and not (port.isascii() and port.isdigit())):
+        return False
+    if _is_ip_literal(name):
+        return True
+    name = name.rstrip(".")
+    return name in names or any(entry.startswith(".") and (name == entry[1:] or name.endswith(entry))
+                                for entry in names)
+
+
+def _split_host(host):
+    """(name, port) of a Host header; IPv6 literals keep their brackets off."""
+    if host.startswith("["):
+        inside, bracket, rest = host[1:].partition("]")
+        if not bracket or (rest and not rest.startswith(":")):
+            return None, None
+        return f"[{inside}]", rest[1:]
+    name, _, port = host.partition(":")
+    return (name or None), port
+
+
+def _is_ip_literal(name):
+    try:
+        ipaddress.ip_address(name[1:-1] if name.startswith("[") and name.endswith("]") else name)
+    except ValueError:
+        return False
+    return name.startswith("[") or ":" not in name
+
+
+def served_hosts_only(app, names):
+    """A 400 sentence, before any route, for a Host the site is not known by (DNS rebinding); no Host is fine."""
+    def wrapped(environ, start_response):
+        host = environ.get("HTTP_HOST")
+        if host is None or host_is_served(host, names):
+            return app(environ, start_response)
+        log.warning("refused a request for host %.100r from %s", host, environ.get("REMOTE_ADDR"))
+        start_response("400 Bad Request", [("Content-Type", "text/plain; charset=utf-8"),
+                                           ("Content-Length", str(len(WRONG_HOST))), ("Cache-Control", "no-store")])
+        return [WRONG_HOST]
     return wrapped

@@ -126,6 +126,27 @@ def _rotation(name, value):
     return degrees
 
 
+HOST_NAME = re.compile(r"\.?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")
+
+
+def _host_names(name, value):
+    """Extra names the site answers to: a list, or one text with the names separated by commas or spaces."""
+    if value is None:
+        return ()
+    names = re.split(r"[,\s]+", value) if isinstance(value, str) else value
+    if not isinstance(names, (list, tuple, set, frozenset)):
+        raise ConfigError(f"{name} must be a list of host names such as [\"cam.example.org\"], got {value!r}.")
+    found = []
+    for entry in names:
+        text = entry.strip().lower().rstrip(".") if isinstance(entry, str) else None
+        if text == "":
+            continue
+        if text is None or len(text) > 253 or not HOST_NAME.fullmatch(text):
+            raise ConfigError(f"{name} must hold host names such as cam.example.org, got {entry!r}.")
+        found.append(text)
+    return tuple(dict.fromkeys(found))
+
+
 def _setting(parse):
     return field(metadata={"parse": parse})
 
@@ -149,6 +170,9 @@ class Settings:
     autofocus: bool = _setting(_boolean)
     camera_timeout: float = _setting(_decimal(0.1, 600))
     dead_time: float = _setting(_decimal(0, 86400))
+    visitor_captures_per_hour: int = _setting(_integer(1, 100000))
+    captures_per_hour: int = _setting(_integer(1, 100000))
+    token_captures_per_hour: int = _setting(_integer(1, 100000))
     max_photo_mb: float = _setting(_decimal(0.01, 1024, " MB"))
     max_photos: int = _setting(_optional(_integer(1, math.inf)))
     max_storage_mb: float = _setting(_optional(_decimal(1, math.inf, " MB")))
@@ -156,6 +180,7 @@ class Settings:
     secret_key: str = _setting(_secret_key)
     session_days: float = _setting(_decimal(0.01, 3650, " days"))
     trust_proxy: bool = _setting(_boolean)
+    allowed_hosts: tuple = _setting(_host_names)
     site_title: str = _setting(_text)
     temperature_sensor: str = _setting(_sensor)
     w1_devices_dir: Path = _setting(_directory)

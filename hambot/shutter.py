@@ -28,10 +28,11 @@ class Shot:
     error: str | None = None
     status: int = 503  # with an error: 503 the camera failed, 507 there is no room for a photo
     wait_after: int | None = None  # the press joins the first capture logged after this number
+    refused: object = None  # a budget.Refusal: the camera did not run, `photo` is the latest one (or None)
 
 
 class Shutter:
-    def __init__(self, store, camera, thermometer, retention, dead_time, max_waiters):
+    def __init__(self, store, camera, thermometer, retention, dead_time, max_waiters, budget=None):
         self.store = store
         self.camera = camera
         self.thermometer = thermometer
@@ -40,23 +41,35 @@ class Shutter:
         self.lock_path = camera_lock_path(store)
         self.pid_path = store.data_dir / "camera.pid"  # the running camera script, for after a crash
         self._waiters = threading.BoundedSemaphore(max(1, max_waiters))
+        self.budget = budget
 
-    def press(self, source):
-        """Take a photo, or share the one just taken or being taken."""
+    def press(self, source, wait=False, client=None):
+        """Take a photo, or share the one just taken or being taken; `wait` for it rather than come back later."""
         seen = self.store.last_capture_seq()
         recent = self.recent_photo()
         if recent is not None:
             return Shot(recent, reused=True)
-        if not self._waiters.acquire(blocking=False):
+        if not self._waiting_place(wait):
+            if wait:
+                return self.outcome_after(seen) or Shot(error="The camera is still busy; please try again.")
             return Shot(wait_after=seen)  # this process has threads enough waiting on the camera
         try:
             with self._camera_lock():
                 joined = self.store.capture_after(seen)
                 if joined is not None:
                     return self._shot_of(joined)
+                refused = self.budget and self.budget.charge(source, client)
+                if refused:
+                    return Shot(self.store.latest(), reused=True, refused=refused, status=429)
                 return self._take(source)
         finally:
             self._waiters.release()
+
+    def _waiting_place(self, wait):
+        """One of the places to wait on the camera; with `wait`, for as long as a capture may take."""
+        if not wait:
+            return self._waiters.acquire(blocking=False)
+        return self._waiters.acquire(timeout=self.camera.timeout + self.thermometer.timeout + 5)
 
     def outcome_after(self, seen):
         """The shot a press that saw capture number `seen` ends with, or None while it is under way."""
@@ -65,9 +78,13 @@ class Shutter:
 
     def recent_photo(self):
         latest = self.store.latest()
-        if latest is not None and time.time() - latest.taken_at < self.dead_time:
+        if latest is not None and self.ready_in(latest, time.time()) > 0:
             return latest
         return None
+
+    def ready_in(self, photo, now):
+        """Seconds from `now` until a press no longer shares `photo`; 0 once the camera may run again."""
+        return max(0.0, photo.taken_at + self.dead_time - now)
 
     def recover(self):
         """Clean up after captures cut off by a crash, unless a capture is running now."""

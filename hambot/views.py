@@ -59,12 +59,18 @@ REFRESH_CHOICES = {1: "every minute", 5: "every 5 minutes", 15: "every 15 minute
 
 
 class Pages:
-    def __init__(self, settings, usual_capture_seconds=lambda: None):
+    def __init__(self, settings, usual_capture_seconds, ready_in):
+        """`ready_in(photo, now)`: the shutter's seconds until a press takes a new photo instead of `photo`."""
         self.settings = settings
         self.usual_capture_seconds = usual_capture_seconds
+        self.ready_in = ready_in
 
     def render(self, name, **values):
+        """A page whose bytes are all ASCII, anything else as a character reference: D.O.G.'s client needs it."""
         values.setdefault("auto_refresh", None)
+        return self._template(name, **values).encode("ascii", "xmlcharrefreplace").decode("ascii")
+
+    def _template(self, name, **values):
         return template(name, template_lookup=TEMPLATE_LOOKUP, site_title=self.settings.site_title,
                         version=__version__, moment=moment, temperature=self.temperature,
                         signed_in=request.environ.get("hambot.signed_in", False),
@@ -78,24 +84,29 @@ class Pages:
     def temperature(self, celsius):
         return format_temperature(celsius, self.settings.temperature_unit)
 
-    def home(self, photo, latest, reading, sparkline, trouble, auto_refresh=None):
-        return self.render("home.tpl", photo=photo, latest=latest, reading=reading, sparkline=sparkline,
+    def home(self, photo, whose, reading, sparkline, trouble, auto_refresh=None):
+        """`whose` names the photo shown: the visitor's own, or the latest one a newcomer is shown."""
+        return self.render("home.tpl", photo=photo, whose=whose, reading=reading, sparkline=sparkline,
                            trouble=trouble, auto_refresh=auto_refresh)
 
     def login(self, target, sentence=None):
         return self.render("login.tpl", target=target, sentence=sentence)
 
-    def photo(self, photo, older=None, newer=None, shared=False, auto_refresh=None):
-        return self.render("photo.tpl", photo=photo, older=older, newer=newer,
-                           shared=self.shared_note(photo) if shared else None, auto_refresh=auto_refresh)
+    def photo(self, photo, older=None, newer=None, shared=False, auto_refresh=None, note=None):
+        """`shared`: who took it, when a press in the dead time landed here; `note`: any other sentence."""
+        note = self.shared_note(photo, shared) if shared else note
+        return self.render("photo.tpl", photo=photo, older=older, newer=newer, shared=note, auto_refresh=auto_refresh)
 
-    def shared_note(self, photo):
-        """Why a press showed an existing photo, and when the camera takes a new one."""
-        age = max(0, round(time.time() - photo.taken_at))
-        rest = self.settings.dead_time
-        wait = max(0, math.ceil(photo.taken_at + rest - time.time()))
+    def shared_note(self, photo, who):
+        """Why a press showed an existing photo (`who` took it: "you" or "someone"), and when a new one can come.
+
+        The age is rounded down and the wait up, from one clock reading, so the two add up to the dead time."""
+        now = time.time()
+        wait = math.ceil(self.ready_in(photo, now))
+        age = max(0, math.floor(now - photo.taken_at))
         ready = f"A new one can be taken in {wait} s." if wait else "A new one can be taken now."
-        return f"Someone took this {age} s ago; the camera rests {rest:g} s between photos. {ready}"
+        return (f"{who.capitalize()} took this {age} s ago; the camera rests {self.settings.dead_time:g} s "
+                f"between photos. {ready}")
 
     def gallery(self, photos, older, newer):
         return self.render("gallery.tpl", photos=photos, older=older, newer=newer)

@@ -16,7 +16,9 @@ import selectors
 import socket
 import threading
 import time
+from collections import deque
 from functools import partial
+from urllib.parse import urlsplit
 
 from gunicorn import util
 from gunicorn.http.body import LengthReader
@@ -28,6 +30,7 @@ from gunicorn.http.wsgi import Response
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
 from .bodylimit import DIGITS, MAX_BODY
+from .app import is_legacy_press
 
 REQUEST_SECONDS = 10  # from the connection (or a kept-alive one's next byte) to the request's last byte
 WRITE_SECONDS = 30  # a response the client takes nothing of for this long is abandoned
@@ -37,6 +40,7 @@ SEND_SIZE = 256 * 1024
 DRAIN_SECONDS = 2  # after the last answer, what the client still sends is read and dropped for this long
 
 EXPECT_CONTINUE = re.compile(rb"\nexpect[ \t]*:[ \t]*100-continue", re.IGNORECASE)
+REQUEST_LINE = re.compile(rb"GET ([^ \r\n]+) HTTP/")
 REFUSALS = {
     400: ("Bad Request", "That request is malformed."),
     408: ("Request Timeout", "The request did not arrive in time."),
@@ -133,6 +137,15 @@ def framing_refusal(request):
     return 413 if request.body.reader.length > MAX_BODY else None
 
 
+def waits_on_camera(data):
+    """Whether a request is D.O.G.'s legacy GET, whose thread waits for a capture."""
+    line = REQUEST_LINE.match(data)
+    if line is None:
+        return False
+    target = urlsplit(line[1].decode("latin-1"))
+    return is_legacy_press(target.path, target.query)
+
+
 def refusal(status):
     reason, sentence = REFUSALS[status]
     body = (sentence + "\n").encode()
@@ -149,6 +162,7 @@ class Connection(TConn):
         self.worker, self.state, self.deadline = worker, None, 0.0
         self.arrived, self.request, self.needed, self.continued = bytearray(), None, None, False
         self.outgoing, self.keep_after = None, False  # a file whose rest the main loop sends
+        self.waits_on_camera = False
 
     def close(self, graceful=False):
         """gunicorn's graceful close waits up to 2 s for the client inside the main loop; here the loop waits."""
@@ -173,6 +187,7 @@ class WholeRequestWorker(ThreadWorker):
         self.waiting = set()  # connections the main loop is collecting a request from, sending to, or closing
         self.current = threading.local()  # each thread's connection, for send_file_aside
         self.next_look = 0.0
+        self.parked, self.camera_threads = deque(), 0  # legacy presses kept from the last free thread, and in threads
         super().init_process()
 
     def load_wsgi(self):
@@ -242,7 +257,7 @@ class WholeRequestWorker(ThreadWorker):
         if verdict == "whole":
             conn.request, conn.arrived = bytes(conn.arrived[:size]), conn.arrived[size:]
             conn.data_ready = True
-            super().enqueue_req(conn)
+            self.start_or_park(conn)
             return True
         if verdict == "more":
             conn.needed = size
@@ -259,6 +274,22 @@ class WholeRequestWorker(ThreadWorker):
         if conn.needed is None:
             return request_needs(conn.arrived, conn.cfg, conn.client)
         return "whole" if len(conn.arrived) >= conn.needed else "more", conn.needed
+
+    def start_or_park(self, conn):
+        """Hand a request to a thread; a legacy press waits here instead while it would take the last free one."""
+        conn.waits_on_camera = waits_on_camera(conn.request)
+        if conn.waits_on_camera and self.camera_threads >= max(1, self.cfg.threads - 1):
+            self.parked.append(conn)
+            return
+        self.camera_threads += conn.waits_on_camera
+        super().enqueue_req(conn)
+
+    def unpark(self, conn):
+        """A legacy press's thread is done: a parked one may take it."""
+        conn.waits_on_camera = False
+        self.camera_threads -= 1
+        while self.parked and self.camera_threads < max(1, self.cfg.threads - 1):
+            self.start_or_park(self.parked.popleft())
 
     def refuse(self, conn, status):
         self.log.info("refused a request from %s: %s", conn.client[0], REFUSALS[status][1])
@@ -349,6 +380,8 @@ class WholeRequestWorker(ThreadWorker):
         return []
 
     def finish_request(self, conn, fs):
+        if conn.waits_on_camera:
+            self.unpark(conn)
         if conn.outgoing and not fs.cancelled() and fs.exception() is None:
             conn.keep_after = bool(fs.result()) and self.alive
             self.wait_on(conn, "sending", WRITE_SECONDS, selectors.EVENT_WRITE, self.on_writable)

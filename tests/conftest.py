@@ -129,6 +129,9 @@ def settings_environ(tmp_path, w1, camera, overrides):
         "HAMBOT_LOG_LEVEL": "DEBUG",
         "HAMBOT_MIN_FREE_MB": "1",  # the suite runs on machines with little disk too
         "HAMBOT_PORT": str(free_port()),  # hambot doctor asks a server on PORT, so never another test's
+        # The suite presses far more often than a visitor may; test_budget.py sets the budgets it tests.
+        "HAMBOT_VISITOR_CAPTURES_PER_HOUR": "100000", "HAMBOT_CAPTURES_PER_HOUR": "100000",
+        "HAMBOT_TOKEN_CAPTURES_PER_HOUR": "100000",
     }
     environ.update({f"HAMBOT_{name.upper()}": str(value) for name, value in overrides.items()})
     return environ

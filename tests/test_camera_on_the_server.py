@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, FakeW1Bus, RunningServer, settings_environ
 from hambot import camera_messages as says
 from hambot.health import NO_CAMERA_FOUND
 from world import World
@@ -39,11 +39,11 @@ CASES = {  # what is attached, then: the sentence a visitor reads (None: a photo
 }
 
 
-@pytest.fixture(scope="module")
-def pi(tmp_path_factory):
-    """One server on one world, whose hardware each test sets before it presses."""
-    from conftest import FakeW1Bus, RunningServer, settings_environ
-    root = tmp_path_factory.mktemp("pi")
+@pytest.fixture
+def pi(tmp_path):
+    """A server on a world whose hardware each test sets before it presses: a fresh one each time, since a
+    camera failing again and again makes the capture budget rest it."""
+    root = tmp_path
     world = World(root / "world")
     w1 = FakeW1Bus(root / "w1")
     w1.add_sensor()

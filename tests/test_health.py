@@ -2,7 +2,7 @@
 
 import webtest
 
-from conftest import add_photo
+from conftest import add_photo, issue_token
 from hambot.health import FAILURES_FOR_UNHEALTHY
 
 
@@ -28,6 +28,7 @@ def test_healthz_turns_503_after_the_cameras_last_captures_all_fail_and_back_aft
     assert body["problems"] == [f"The camera's last {FAILURES_FOR_UNHEALTHY} captures failed: "
                                 "The camera script exited with status 1: my-camera: the lens cover is closed"]
     working = webtest.TestApp(make_app(dead_time=0))
+    working.app.store._db().execute("UPDATE captures SET finished_at = finished_at - 60")  # the camera's rest is over
     working.post("/snapshot", status=303)
     assert working.get("/healthz", status=200).json["status"] == "ok"
 
@@ -63,3 +64,19 @@ def test_a_camera_that_never_worked_says_so(make_app):
     text = " ".join(web.get("/").html.select_one(".notice").text.split())
     assert text == ("The camera has not answered yet (1 try failed). "
                     "The last one said: The camera did not answer within 0.3 s.")
+
+
+def test_with_a_viewer_password_a_signed_out_caller_gets_the_status_and_problems_only(make_app):
+    app = make_app(camera="fails.sh", dead_time=0)
+    app.password.set("hamster wheel 42")
+    token = issue_token(app, name="grandmas-phone")
+    stranger = webtest.TestApp(app)
+    for _ in range(FAILURES_FOR_UNHEALTHY):
+        stranger.post("/api/v1/snapshots", headers={"Authorization": f"Enigma {token}"}, status=503)
+    for headers in ({}, {"Authorization": "Enigma not-a-token"}):
+        answer = stranger.get("/healthz", headers=headers, status=503)
+        assert answer.json == {"status": "failing",
+                               "problems": [f"The camera's last {FAILURES_FOR_UNHEALTHY} captures failed."]}
+        assert b"grandmas-phone" not in answer.body and b"lens cover" not in answer.body
+    full = stranger.get("/healthz", headers={"Authorization": f"Enigma {token}"}, status=503).json
+    assert "lens cover" in full["problems"][0] and full["last_capture"]["source"] == "api:grandmas-phone"

@@ -12,6 +12,7 @@ import pytest
 import schemathesis
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
+from schemathesis.specs.openapi.checks import ignored_auth
 
 from conftest import FakeW1Bus, RunningServer, raw_request, run_hambot, settings_environ
 from hambot.openapi import openapi_document
@@ -30,8 +31,9 @@ class HostileTarget:
         self.home, self.temp = folder / "home", folder / "tmp"
         self.home.mkdir()
         self.temp.mkdir()
-        self.environ = dict(settings_environ(folder, self.w1, "ok.sh", {"log_level": "INFO", "dead_time": 0}),
-                            HOME=str(self.home), TMPDIR=str(self.temp))
+        settings = {"log_level": "INFO", "dead_time": 0, "allowed_hosts": "hambot.test x"}  # the names used below
+        self.environ = dict(settings_environ(folder, self.w1, "ok.sh", settings), HOME=str(self.home),
+                            TMPDIR=str(self.temp))
         if password:
             self.hambot("set-password", input=password + "\n")
         self.hambot("keysheet", "new")
@@ -114,7 +116,9 @@ def test_every_api_operation_answers_any_request_as_its_schema_says(case, open_t
         return  # both are valid times, yet an empty window; no schema can say so, the documented 400 does
     assert response.status_code != 500
     # A 503 is no crash: the camera failed, or a capture took too long; the schema documents each one.
-    case.validate_response(response, excluded_checks=[not_a_server_error])
+    # After ten bad tokens the fuzzer's address is slowed down (429) while its valid token still works, so the
+    # probe with made-up credentials may meet that 429 instead of a 401 (the token tests check both).
+    case.validate_response(response, excluded_checks=[not_a_server_error, ignored_auth])
     for secret in open_target.secrets:
         assert secret not in response.content
 
@@ -182,6 +186,50 @@ def test_header_injection_never_puts_a_header_of_the_clients_into_the_answer(tar
 def test_oversized_and_malformed_requests_are_refused_with_a_4xx(target, request_bytes, statuses):
     status, _ = target.raw(request_bytes)
     assert status in statuses
+
+
+REBINDING_HOSTS = [b"evil.example", b"evil.example:8080", b"hambot.test.evil.example", b"localhost.evil.example",
+                   b"127.0.0.1.nip.io", b"x:80:80", b"[::1", b"", b"xn--hambot-test"]
+
+
+def photo_count(target):
+    return json.loads(target.server.request("GET", "/healthz", {"Cookie": f"hambot_session={target.session}"})[2])[
+        "photos"]
+
+
+@pytest.mark.parametrize("host", REBINDING_HOSTS)
+def test_a_rebound_host_name_gets_a_400_sentence_from_pages_images_and_the_api(target, host):
+    photo = target.photo_id.encode()
+    paths = [b"/", b"/photos", b"/photos/" + photo, b"/photos/" + photo + b".jpg", b"/photos/" + photo + b"/thumb.jpg",
+             b"/temperature", b"/api/v1/photos", b"/api/v1/photos/" + photo, b"/api/v1/temperature", b"/healthz"]
+    for path in paths:
+        status, answer = target.raw(b"GET " + path + b" HTTP/1.1\r\nHost: " + host + b"\r\nCookie: hambot_session="
+                                    + target.session.encode() + b"\r\nAuthorization: Enigma " + target.token.encode()
+                                    + b"\r\nConnection: close\r\n\r\n")
+        assert status == 400, (host, path)
+        assert answer.endswith(b"\r\n\r\nhambot does not answer to that host name; its owner can add it to "
+                               b"ALLOWED_HOSTS.\n"), (host, path)
+
+
+@pytest.mark.parametrize("host", [b"evil.example", b"evil.example:8080"])
+def test_a_press_from_a_rebound_page_is_refused_and_takes_no_photo(target, host):
+    before = photo_count(target)
+    for path, auth in ((b"/snapshot", b"Cookie: hambot_session=" + target.session.encode()),
+                       (b"/api/v1/snapshots", b"Authorization: Enigma " + target.token.encode())):
+        status, _ = target.raw(b"POST " + path + b" HTTP/1.1\r\nHost: " + host + b"\r\nOrigin: http://" + host
+                               + b"\r\nSec-Fetch-Site: same-origin\r\n" + auth
+                               + b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        assert status == 400, path
+    assert photo_count(target) == before
+
+
+@pytest.mark.parametrize("host", [None, b"127.0.0.1", b"127.0.0.1:8080", b"[::1]:8080", b"localhost", b"LOCALHOST.",
+                                  b"hambot.test:443"])
+def test_a_request_with_no_host_or_a_served_one_is_answered(target, host):
+    head = b"GET /photos/" + target.photo_id.encode() + b".jpg HTTP/1.0\r\nCookie: hambot_session=" + \
+        target.session.encode() + b"\r\n"
+    status, answer = target.raw(head + (b"Host: " + host + b"\r\n" if host is not None else b"") + b"\r\n")
+    assert status == 200 and b"Content-Type: image/jpeg" in answer
 
 
 COOKIES = ["", "x", "\"", "a" * 4000, "%ff%fe", "!" * 100, "hambot_photo=1", "e30=.AAAA", "1.2.3", "..", "=",
@@ -276,7 +324,8 @@ def test_sixty_clients_that_never_read_a_big_photo_do_not_keep_a_visitor_waiting
     camera = tmp_path / "big_camera.sh"
     camera.write_text(f'#!/bin/sh\ncp "{big}" "$1"\n')
     camera.chmod(0o755)
-    server = RunningServer(tmp_path, dict(settings_environ(tmp_path, w1, str(camera), {"log_level": "INFO"})))
+    server = RunningServer(tmp_path, dict(settings_environ(tmp_path, w1, str(camera), {"log_level": "INFO",
+                                                                                    "allowed_hosts": "x"})))
     try:
         status, headers, _ = server.request("POST", "/snapshot")
         path = headers["Location"] + ".jpg"

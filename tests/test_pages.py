@@ -8,7 +8,7 @@ import pytest
 import webtest
 from PIL import Image
 
-from conftest import CAMERAS
+from conftest import CAMERAS, add_photo
 from hambot.cookies import COOKIE_NAME
 
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy")
@@ -20,7 +20,7 @@ def press(web, **kwargs):
 
 def test_a_first_visit_shows_the_placeholder_the_temperature_and_the_button(web):
     page = web.get("/")
-    assert page.html.find(id="image-data") is None
+    assert page.html.find("img", id="image-data")["src"] == "/static/placeholder.svg"  # where D.O.G.'s client looks
     assert "No photo yet" in page.text
     assert "23.1 °C" in page.html.find(class_="now").text
     form = page.forms[0]
@@ -37,7 +37,7 @@ def test_pressing_the_button_redirects_to_the_new_photos_page(web, camera_runs):
     image = page.html.find("img", id="image-data")
     assert image["src"] == f"/photos/{match[1]}.jpg"
     assert page.html.find("time")["datetime"].endswith("Z")
-    assert "23.1 °C" in page.text
+    assert "23.1 °C" in page.html.text
     assert camera_runs.count() == 1
     photo = web.get(image["src"])
     assert photo.content_type == "image/jpeg"
@@ -82,7 +82,7 @@ def test_a_tampered_cookie_counts_as_no_cookie(web, tamper):
     visitor.set_cookie(COOKIE_NAME, tamper(value))
     page = visitor.get("/")
     assert page.status_int == 200
-    assert page.html.find(id="image-data") is None
+    assert page.html.find("figcaption").text.startswith("The latest photo")  # what a newcomer sees
 
 
 def test_a_cookie_for_a_photo_that_is_gone_shows_the_placeholder(web):
@@ -90,7 +90,27 @@ def test_a_cookie_for_a_photo_that_is_gone_shows_the_placeholder(web):
     web.app.store._db().execute("DELETE FROM photos WHERE id = ?", (photo_id,))
     page = web.get("/")
     assert page.status_int == 200
-    assert page.html.find(id="image-data") is None
+    assert page.html.find(id="image-data")["src"] == "/static/placeholder.svg"
+
+
+def test_a_newcomer_sees_the_latest_photo_labelled_so_and_a_returning_visitor_their_own(web):
+    own = press(web).headers["Location"].rsplit("/", 1)[1]
+    newer = add_photo(web.app.store)
+    mine = web.get("/").html
+    assert mine.find(id="image-data")["src"] == f"/photos/{own}.jpg"
+    assert mine.find("figcaption").text.startswith("Your last photo")
+    newcomer = webtest.TestApp(web.app).get("/").html
+    assert newcomer.find(id="image-data")["src"] == f"/photos/{newer.id}.jpg"
+    assert newcomer.find("figcaption").text.startswith("The latest photo")
+
+
+def test_every_page_is_ascii_with_anything_else_as_a_character_reference(make_app):
+    web = webtest.TestApp(make_app(site_title="Mölly’s cam"))
+    photo_id = press(web).headers["Location"].rsplit("/", 1)[1]
+    for path in ("/", f"/photos/{photo_id}", "/photos", "/temperature", "/nowhere", "/snapshots/pending?after=9&since=9999999999"):
+        body = web.get(path, expect_errors=True).body
+        body.decode("ascii")
+        assert b"M&#246;lly&#8217;s cam" in body and b"&#183;" in body, path
 
 
 def test_photos_are_immutable_with_a_strong_etag(web):
@@ -125,13 +145,25 @@ def test_the_old_dog_bookmark_takes_a_photo_and_shows_it(web, camera_runs):
 
 def test_a_press_within_the_dead_time_lands_on_the_same_photo(web, camera_runs):
     first = press(web).headers["Location"]
-    second = press(web).headers["Location"]
+    second = webtest.TestApp(web.app).post("/snapshot").headers["Location"]  # another visitor's press
     assert second == first + "?shared=1"
     assert camera_runs.count() == 1
     note = web.get(second).html.select_one(".shared").text
     assert re.fullmatch(r"Someone took this \d s ago; the camera rests 10 s between photos\. "
                         r"A new one can be taken in \d+ s\.", note)
     assert web.get(first).html.select_one(".shared") is None
+
+
+@pytest.mark.parametrize("age", [0.2, 4.5, 4.6, 9.4, 9.9])
+def test_the_shared_note_says_who_took_it_and_its_age_and_wait_add_up_to_the_dead_time(web, age):
+    taker, other = press(web).headers["Location"], webtest.TestApp(web.app)
+    web.app.store._db().execute("UPDATE photos SET taken_at = taken_at - ?", (age,))
+    for visitor, who in ((web, "You"), (other, "Someone")):
+        landed = press(visitor).follow()
+        note = re.fullmatch(rf"{who} took this (\d+) s ago; the camera rests 10 s between photos\. "
+                            r"A new one can be taken in (\d+) s\.", landed.html.select_one(".shared").text)
+        assert note and int(note[1]) + int(note[2]) == 10, landed.html.select_one(".shared").text
+        assert landed.request.path == taker
 
 
 @pytest.mark.parametrize("camera, sentence", [
@@ -168,19 +200,19 @@ def test_no_temperature_is_shown_as_no_reading_with_the_reason(make_app, w1):
     web = webtest.TestApp(make_app())
     page = press(web).follow()
     assert "no reading" in page.text
-    assert "85 °C, its power-on value" in page.text
+    assert "85 °C, its power-on value" in page.html.text
     assert "no reading" in web.get("/").text
 
 
 def test_fahrenheit_display(make_app):
     web = webtest.TestApp(make_app(temperature_unit="F"))
-    assert "73.6 °F" in press(web).follow().text
+    assert "73.6 °F" in press(web).follow().html.text
 
 
 def test_the_site_title_is_on_every_page(make_app):
     web = webtest.TestApp(make_app(site_title="Moolah <3"))
     assert "Moolah &lt;3" in web.get("/").text
-    assert "<title>Home · Moolah &lt;3</title>" in web.get("/").text
+    assert "<title>Home &#183; Moolah &lt;3</title>" in web.get("/").text
 
 
 @pytest.mark.parametrize("origin", ["https://evil.example", "null", "http://localhost.evil.example"])
@@ -227,16 +259,17 @@ def test_a_press_beyond_the_waiting_threads_gets_the_pending_page_then_the_photo
     first = threading.Thread(target=lambda: press(web))
     first.start()
     assert camera_runs.wait_for_runs(1) == 1
-    answer = press(web)
+    other = webtest.TestApp(web.app)  # another visitor
+    answer = press(other)
     assert answer.status_int == 303
     pending_url = answer.headers["Location"]
     assert pending_url.startswith("/snapshots/pending?after=0&since=")
-    page = web.get(pending_url)
+    page = other.get(pending_url)
     assert page.html.find("meta", attrs={"http-equiv": "refresh"})["content"] == "1"
-    assert "Taking a photo…" in page.text
+    assert "Taking a photo…" in page.html.text
     camera_runs.release()
     first.join(timeout=30)
-    landed = web.get(pending_url)
+    landed = other.get(pending_url)
     assert landed.status_int == 303
     assert landed.headers["Location"] == f"/photos/{web.app.store.latest().id}?shared=1"  # someone else's press
     assert "hambot_photo=" in landed.headers["Set-Cookie"]

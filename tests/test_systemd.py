@@ -178,3 +178,20 @@ def test_new_groups_restart_the_service_since_a_reload_keeps_the_old_ones(tmp_pa
     calls = [line.split() for line in (tmp_path / "systemctl.calls").read_text().splitlines()]
     assert calls[:2] == [["daemon-reload"], ["enable", "--now", *installing.ENABLED]]
     assert calls[2:] == ([action] if action else [])
+
+
+def test_install_service_writes_nothing_through_a_link_planted_at_a_temp_name_or_a_target(install, tmp_path):
+    victim = tmp_path / "victim"
+    victim.write_text("root's own file\n")
+    install.dirs["bin"].mkdir()
+    (install.dirs["bin"] / ".hambot.new").symlink_to(victim)  # the temp name install-service once used
+    assert install().returncode == 0
+    assert victim.read_text() == "root's own file\n"
+    assert sorted(path.name for path in install.dirs["bin"].iterdir()) == [".hambot.new", "hambot"]  # no temp left
+    for planted in (install.dirs["units"] / "hambot.service", install.dirs["etc"] / "config.py"):
+        planted.unlink()
+        planted.symlink_to(victim)
+        refused = install()
+        assert refused.returncode != 0 and f"{planted} is a symbolic link" in refused.stderr
+        assert "Traceback" not in refused.stderr and victim.read_text() == "root's own file\n"
+        planted.unlink()

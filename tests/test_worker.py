@@ -7,7 +7,8 @@ from gunicorn.config import Config
 from gunicorn.workers.gthread import TConn
 
 from hambot import worker
-from hambot.worker import MAX_BODY, MAX_HEAD, WholeRequestWorker, missing_from_gunicorn, refusal, request_needs
+from hambot.worker import (MAX_BODY, MAX_HEAD, WholeRequestWorker, missing_from_gunicorn, refusal, request_needs,
+                           waits_on_camera)
 
 HEAD = b"POST /login HTTP/1.1\r\nHost: x\r\n"
 CHUNKED = HEAD + b"Transfer-Encoding: chunked\r\n\r\n"
@@ -65,3 +66,16 @@ def test_a_gunicorn_that_changed_a_member_stops_the_worker_with_one_sentence(mon
     with pytest.raises(RuntimeError, match=r"^hambot's worker needs gunicorn 27; this gunicorn lacks or changed "
                                            r"TConn\.close\(graceful\), self\.hambot_missing in TConn\.__init__\.$"):
         WholeRequestWorker.check_config(Config(), None)
+
+
+@pytest.mark.parametrize("data, waits", [
+    (b"GET /?get+image=get+image HTTP/1.0\r\n\r\n", True),
+    (b"GET /index?get+image=1 HTTP/1.1\r\nHost: x\r\n\r\n", True),
+    (b"GET /?get%20image=x&refresh=0 HTTP/1.0\r\n\r\n", True),
+    (b"GET /?get+image= HTTP/1.0\r\n\r\n", False),  # an empty value takes no photo
+    (b"GET / HTTP/1.0\r\n\r\n", False),
+    (b"GET /photos?get+image=1 HTTP/1.0\r\n\r\n", False),
+    (b"POST /?get+image=1 HTTP/1.0\r\n\r\n", False),
+])
+def test_only_dogs_legacy_get_is_kept_from_a_workers_last_thread(data, waits):
+    assert waits_on_camera(data) is waits

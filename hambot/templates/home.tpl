@@ -1,4 +1,3 @@
-% following = auto_refresh and auto_refresh.minutes
 % taken = photo and moment(photo.taken_at)
 % rebase('layout.tpl', title=('Photo of ' + taken['text']) if photo else 'Home', nav='home')
 <h1 class="visually-hidden">{{site_title}}</h1>
@@ -9,19 +8,14 @@
 %   include('test_pattern.tpl')
 % end
 % if photo:
-%   whose = 'The newest photo' if following else 'Your last photo'
 <figure class="photo">
   <a href="/photos/{{photo.id}}"><img id="image-data" src="/photos/{{photo.filename}}" width="{{photo.width}}" height="{{photo.height}}" alt="{{whose}}, taken {{taken['text']}}"></a>
   <figcaption>{{whose}}, taken <time datetime="{{taken['iso']}}">{{taken['text']}}</time></figcaption>
 </figure>
 % else:
 <figure class="placeholder">
-  <img src="/static/placeholder.svg" width="320" height="240" alt="No photo yet">
-  <figcaption>No photo yet. Press <em>Get snapshot</em> to see the enclosure.
-  % if latest:
-  Or <a href="/photos/{{latest.id}}">see the latest photo</a>.
-  % end
-  </figcaption>
+  <img id="image-data" src="/static/placeholder.svg" width="320" height="240" alt="No photo yet">
+  <figcaption>No photo yet. Press <em>Get snapshot</em> to see the enclosure.</figcaption>
 </figure>
 % end
 <p class="now">Temperature now:
