@@ -115,7 +115,7 @@ case $tool in
   imagesnap)
     command=(imagesnap -q -w 1 "$out") ;;
   test-pattern)
-    pattern="$here/hambot/testpattern.py"  # in a checkout
+    pattern="$here/hambot/core/testpattern.py"  # in a checkout
     [ -f "$pattern" ] || pattern="$here/testpattern.py"  # as hambot install-service lays it out
     [ -f "$pattern" ] || fail "no camera tool found, and $pattern is missing too"
     command=(python3 "$pattern" "$out" "$resolution") ;;

@@ -10,8 +10,8 @@ import os
 
 import bottle
 
-from hambot.server import GunicornServer
-from hambot.settings import load_settings
+from hambot.service.server import GunicornServer
+from hambot.core.settings import load_settings
 
 PAGE = "<!doctype html><title>ceiling</title>" + "<p>A constant page about the size of hambot's home page.</p>" * 50
 

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import webtest
 
-from hambot import history
-from hambot.app import create_app
-from hambot.settings import load_settings
-from hambot.store import PHOTO_COLUMNS, PLACEHOLDERS, Photo, new_id
+from hambot.core import history
+from hambot.web.app import create_app
+from hambot.core.settings import load_settings
+from hambot.core.store import PHOTO_COLUMNS, PLACEHOLDERS, Photo, new_id
 
 SIZES = (100, 10_000, 100_000)
 REPEATS = 40

@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from PIL import Image  # noqa: E402
 
 from conftest import CAMERAS, FakeW1Bus, RunningServer, add_photo, settings_environ  # noqa: E402
-from hambot.store import open_store  # noqa: E402
+from hambot.core.store import open_store  # noqa: E402
 
 SECONDS_PER_RUN = 3
 CONCURRENCY = (1, 10, 50)

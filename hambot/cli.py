@@ -8,12 +8,12 @@ import time
 from pathlib import Path
 
 from . import __version__
-from .install import InstallError
-from .keysheet import KeySheetError
-from .logs import setup_logging
-from .settings import ConfigError, load_settings
-from .signin import PasswordError
-from .tokens import TokenError
+from .service.install import InstallError
+from .core.keysheet import KeySheetError
+from .service.logs import setup_logging
+from .core.settings import ConfigError, load_settings
+from .core.password import PasswordError
+from .core.tokens import TokenError
 
 
 class UsageError(Exception):
@@ -21,13 +21,13 @@ class UsageError(Exception):
 
 
 def _serve(settings, args):
-    from .server import serve
+    from .service.server import serve
     serve(settings)
     return 0
 
 
 def _check(settings, args):
-    from .app import create_app
+    from .web.app import create_app
     create_app(settings)
     print(f"The settings are valid; hambot would listen on {settings.host}:{settings.port} "
           f"and keep its data in {settings.data_dir}.")
@@ -35,7 +35,7 @@ def _check(settings, args):
 
 
 def _capture(settings, args):
-    from .app import create_app
+    from .web.app import create_app
     hambot = create_app(settings)
     shot = hambot.shutter.press(args.source)
     if shot.error:
@@ -48,8 +48,8 @@ def _capture(settings, args):
 
 
 def _temperature(settings, args):
-    from .history import History
-    from .thermometer import Thermometer, format_temperature
+    from .core.history import History
+    from .core.thermometer import Thermometer, format_temperature
     reading = Thermometer(settings.temperature_sensor, settings.w1_devices_dir, 0,
                           settings.temperature_timeout).fresh()
     if reading.celsius is None:
@@ -62,12 +62,12 @@ def _temperature(settings, args):
 
 
 def _store(settings):
-    from .store import open_store
+    from .core.store import open_store
     return open_store(settings.data_dir)
 
 
 def _prune(settings, args):
-    from .retention import Retention
+    from .core.retention import Retention
     store = _store(settings)
     retention = Retention.from_settings(store, settings)
     removed = retention.prune()
@@ -88,7 +88,7 @@ def _keep(settings, args):
 
 
 def _set_password(settings, args):
-    from .signin import ViewerPassword
+    from .core.password import ViewerPassword
     password = ViewerPassword(_store(settings).database)
     if args.remove:
         removed = password.remove()
@@ -107,7 +107,7 @@ def _set_password(settings, args):
 
 
 def _doctor(settings, args):
-    from .doctor import run_checks
+    from .service.doctor import run_checks
     failed = 0
     for check in run_checks():
         print(f"{'✓' if check.ok else '✗'} {check.text}", flush=True)
@@ -119,7 +119,7 @@ def _doctor(settings, args):
 
 
 def _install_service(settings, args):
-    from .install import Installer, Layout
+    from .service.install import Installer, Layout
     prefix = Path(args.prefix).absolute()
     layout = Layout(prefix=prefix, venv=Path(args.venv).absolute() if args.venv else prefix / "venv",
                     data_dir=Path(args.data_dir).absolute(), config_dir=Path(args.config_dir).absolute(),
@@ -135,7 +135,7 @@ def _source(text):
 
 
 def _keysheet_new(settings, args):
-    from .keysheet import write_key_sheet
+    from .core.keysheet import write_key_sheet
     path = Path(args.file) if args.file else settings.key_sheet_path
     path.parent.mkdir(parents=True, exist_ok=True)
     write_key_sheet(path, force=args.force)
@@ -146,12 +146,12 @@ def _keysheet_new(settings, args):
 
 
 def _tokens(settings):
-    from .app import open_tokens
+    from .web.app import open_tokens
     return open_tokens(settings)
 
 
 def _token_issue(settings, args):
-    from .tokens import parse_lifetime
+    from .core.tokens import parse_lifetime
     lifetime = parse_lifetime(args.expires_in)
     if lifetime is None:
         raise UsageError("--expires-in must be a number of days, hours or minutes, such as 30d, 12h or 90m.")

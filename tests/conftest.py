@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 import webtest
 
-from hambot.app import create_app
-from hambot.camera import CapturedImage
-from hambot.keysheet import write_key_sheet
-from hambot.settings import load_settings
-from hambot.thermometer import Reading
+from hambot.web.app import create_app
+from hambot.core.camera import CapturedImage
+from hambot.core.keysheet import write_key_sheet
+from hambot.core.settings import load_settings
+from hambot.core.thermometer import Reading
 
 ROOT = Path(__file__).resolve().parents[1]
 CAMERAS = Path(__file__).with_name("cameras")

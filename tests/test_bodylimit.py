@@ -5,7 +5,7 @@ from wsgiref.util import setup_testing_defaults
 
 import pytest
 
-from hambot.bodylimit import MAX_BODY
+from hambot.web.bodylimit import MAX_BODY
 
 PASSWORD = "correct horse battery"
 

@@ -19,8 +19,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 import axe_core
 from conftest import CameraRuns, FakeW1Bus, RunningServer, add_photo, settings_environ
-from hambot.history import History
-from hambot.store import open_store
+from hambot.core.history import History
+from hambot.core.store import open_store
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 PHONE, DESKTOP = (360, 780), (1280, 900)

@@ -3,7 +3,7 @@
 import pytest
 
 from conftest import CAMERAS, wait_until_gone
-from hambot.camera import Camera, CameraError
+from hambot.core.camera import Camera, CameraError
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import re
 import pytest
 
 from conftest import ROOT, FakeW1Bus, RunningServer, settings_environ
-from hambot import camera_messages as says
-from hambot.health import NO_CAMERA_FOUND
+from hambot.core import camera_messages as says
+from hambot.core.health import NO_CAMERA_FOUND
 from world import World
 
 

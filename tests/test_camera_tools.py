@@ -6,8 +6,8 @@ import pytest
 from PIL import Image
 
 from conftest import ROOT
-from hambot import camera_messages as says
-from hambot.camera import Camera, CameraError, CameraOptions
+from hambot.core import camera_messages as says
+from hambot.core.camera import Camera, CameraError, CameraOptions
 from world import World
 
 SCRIPT = ROOT / "camera_access.sh"

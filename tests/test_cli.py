@@ -4,7 +4,7 @@ from pathlib import Path
 
 import webtest
 
-from hambot.app import create_app
+from hambot.web.app import create_app
 
 
 def test_capture_stores_a_photo_and_prints_its_id_and_file(hambot, camera_runs):

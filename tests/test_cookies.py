@@ -2,8 +2,8 @@
 
 from hypothesis import given, strategies as st
 
-from hambot.cookies import PhotoCookie
-from hambot.store import new_id
+from hambot.web.cookies import PhotoCookie
+from hambot.core.store import new_id
 
 COOKIE = PhotoCookie(b"k" * 48)
 

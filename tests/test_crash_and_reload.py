@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from conftest import live_processes_in_group, wait_until
-from hambot.store import Store
+from hambot.core.store import Store
 
 
 def children_of(pid):

@@ -7,9 +7,9 @@ import os
 import webtest
 
 from conftest import ROOT, add_photo, run_hambot, settings_environ
-from hambot import camera_messages as says
-from hambot.app import create_app
-from hambot.logs import BACKUPS, SharedRotatingFileHandler
+from hambot.core import camera_messages as says
+from hambot.web.app import create_app
+from hambot.service.logs import BACKUPS, SharedRotatingFileHandler
 from world import World
 
 

@@ -3,7 +3,7 @@
 import webtest
 
 from conftest import add_photo, issue_token
-from hambot.health import FAILURES_FOR_UNHEALTHY
+from hambot.core.health import FAILURES_FOR_UNHEALTHY
 
 
 def test_healthz_reports_photos_last_capture_temperature_and_disk(make_app):

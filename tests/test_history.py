@@ -5,10 +5,10 @@ import sqlite3
 import pytest
 
 from conftest import add_photo
-from hambot import chart
-from hambot.database import MIGRATIONS, Database
-from hambot.history import History
-from hambot.store import Store
+from hambot.web import chart
+from hambot.core.database import MIGRATIONS, Database
+from hambot.core.history import History
+from hambot.core.store import Store
 
 T0 = 1_790_000_100  # a Tuesday in 2026, on a 300 s boundary
 

@@ -15,8 +15,8 @@ from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import ignored_auth
 
 from conftest import FakeW1Bus, RunningServer, raw_request, run_hambot, settings_environ
-from hambot.openapi import openapi_document
-from hambot.worker import REQUEST_SECONDS
+from hambot.web.openapi import openapi_document
+from hambot.service.worker import REQUEST_SECONDS
 
 PASSWORD = "correct horse battery"
 

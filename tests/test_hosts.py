@@ -6,8 +6,8 @@ import socket
 import pytest
 import webtest
 
-from hambot.settings import ConfigError
-from hambot.security import host_is_served, served_host_names
+from hambot.core.settings import ConfigError
+from hambot.web.security import host_is_served, served_host_names
 
 SENTENCE = "hambot does not answer to that host name; its owner can add it to ALLOWED_HOSTS.\n"
 

@@ -7,7 +7,7 @@ import pytest
 import webtest
 
 from conftest import add_photo, issue_token
-from hambot.openapi import openapi_document
+from hambot.web.openapi import openapi_document
 
 SPEC = openapi_document()
 

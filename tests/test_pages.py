@@ -9,7 +9,7 @@ import webtest
 from PIL import Image
 
 from conftest import CAMERAS, add_photo
-from hambot.cookies import COOKIE_NAME
+from hambot.web.cookies import COOKIE_NAME
 
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy")
 

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from conftest import SENSOR_ID, live_processes_in_group, wait_until
-from hambot.store import Store
+from hambot.core.store import Store
 from test_crash_and_reload import kill_9
 
 PHOTO_LOCATION = re.compile(r"^/photos/([A-Za-z0-9_-]{12})(\?shared=1)?$")

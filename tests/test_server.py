@@ -6,8 +6,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from conftest import CAMERAS, wait_until
-from hambot.app import create_app
-from hambot.settings import load_settings
+from hambot.web.app import create_app
+from hambot.core.settings import load_settings
 
 LOCATION = re.compile(r"/photos/([A-Za-z0-9_-]{12})")
 

@@ -6,7 +6,7 @@ import pytest
 
 import conftest
 from conftest import CAMERAS, ROOT
-from hambot.settings import NAMES, ConfigError, load_settings
+from hambot.core.settings import NAMES, ConfigError, load_settings
 
 GOOD = {"HAMBOT_CAMERA_SCRIPT": str(CAMERAS / "ok.sh")}
 

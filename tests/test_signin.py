@@ -6,8 +6,8 @@ import pytest
 import webtest
 
 from conftest import add_photo, issue_token
-from hambot.server import warn_if_open
-from hambot.signin import SessionCookie
+from hambot.service.server import warn_if_open
+from hambot.web.sessions import SessionCookie
 
 PASSWORD = "hamster wheel 42"
 

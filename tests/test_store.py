@@ -6,10 +6,10 @@ import sqlite3
 import pytest
 
 from conftest import CAMERAS
-from hambot import store as store_module
-from hambot.camera import Camera
-from hambot.store import Store, is_valid_id, new_id
-from hambot.thermometer import Reading
+from hambot.core import store as store_module
+from hambot.core.camera import Camera
+from hambot.core.store import Store, is_valid_id, new_id
+from hambot.core.thermometer import Reading
 
 
 @pytest.fixture

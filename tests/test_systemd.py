@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from hambot.camera_devices import CAMERA_NODES
-from hambot.install import UNITS, Layout, render_unit
+from hambot.core.camera_devices import CAMERA_NODES
+from hambot.service.install import UNITS, Layout, render_unit
 
 SERVICES = [name for name in UNITS if name.endswith(".service")]
 CAMERA_SERVICES = ("hambot.service", "hambot-capture.service")
@@ -164,7 +164,7 @@ def test_the_wrapper_runs_hambot_with_the_installed_config(install):
 def test_new_groups_restart_the_service_since_a_reload_keeps_the_old_ones(tmp_path, monkeypatch, groups_changed,
                                                                           files_changed, action):
     """systemd sets a service's groups when it starts it (systemd.exec, User=): a SIGHUP reload keeps them."""
-    from hambot import install as installing
+    from hambot.service import install as installing
     systemctl = tmp_path / "bin" / "systemctl"
     systemctl.parent.mkdir()
     systemctl.write_text(f'#!/bin/sh\necho "$@" >> {tmp_path}/systemctl.calls\n')

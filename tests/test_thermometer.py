@@ -6,7 +6,7 @@ import time
 import pytest
 
 from conftest import SENSOR_ID
-from hambot.thermometer import EMPTY_ANSWER, Thermometer
+from hambot.core.thermometer import EMPTY_ANSWER, Thermometer
 
 
 def thermometer(w1, sensor="auto", cache_seconds=0, timeout=3):

@@ -9,9 +9,9 @@ from enigma.keyfile import get_daily_settings
 from enigma.machine import EnigmaMachine
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from hambot.database import Database
-from hambot.keysheet import KeySheet, KeySheetError, write_key_sheet
-from hambot.tokens import HEADER, Tokens, TokenError, parse_lifetime
+from hambot.core.database import Database
+from hambot.core.keysheet import KeySheet, KeySheetError, write_key_sheet
+from hambot.core.tokens import HEADER, Tokens, TokenError, parse_lifetime
 
 SECRET = b"s" * 48
 DAY = 86400

@@ -6,8 +6,8 @@ import pytest
 from gunicorn.config import Config
 from gunicorn.workers.gthread import TConn
 
-from hambot import worker
-from hambot.worker import (MAX_BODY, MAX_HEAD, WholeRequestWorker, missing_from_gunicorn, refusal, request_needs,
+from hambot.service import worker
+from hambot.service.worker import (MAX_BODY, MAX_HEAD, WholeRequestWorker, missing_from_gunicorn, refusal, request_needs,
                            waits_on_camera)
 
 HEAD = b"POST /login HTTP/1.1\r\nHost: x\r\n"

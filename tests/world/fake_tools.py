@@ -143,7 +143,7 @@ def _list_cameras(pi, cameras):
     (width, height), _ = SENSORS[cameras[0]]
     say("Available cameras", "-----------------",
         f"0 : {cameras[0]} [{width}x{height} 10-bit RGGB] ({PI4_CAMERA_ID})",
-        f"    Modes: 'SRGGB10_CSI2P' : 1536x864 [120.13 fps - (768, 432)/3072x1728 crop]",
+        "    Modes: 'SRGGB10_CSI2P' : 1536x864 [120.13 fps - (768, 432)/3072x1728 crop]",
         f"                             {width}x{height} [14.35 fps - (0, 0)/{width}x{height} crop]", "",
         stream=sys.stdout)
     return 0

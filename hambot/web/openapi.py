@@ -2,7 +2,7 @@
 
 from functools import lru_cache
 
-from . import __version__
+from .. import __version__
 from .views import REFRESH_CHOICES
 
 

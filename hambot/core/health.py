@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from . import __version__
+from .. import __version__
 from .camera import TEST_PATTERN
 
 FAILURES_FOR_UNHEALTHY = 3  # the camera's last this many captures all failed

@@ -1,13 +1,13 @@
-"""hambot under gunicorn: threaded workers (hambot.worker) sized from the settings, the app built once in the master."""
+"""hambot under gunicorn: threaded workers (hambot.service.worker) sized from the settings, the app built once in the master."""
 
 import logging
 import os
 
 from gunicorn.app.base import BaseApplication
 
-from .app import create_app
+from ..web.app import create_app
 from .logs import setup_logging
-from .settings import ConfigError, load_settings
+from ..core.settings import ConfigError, load_settings
 
 log = logging.getLogger(__name__)
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -17,7 +17,7 @@ def gunicorn_options(settings):
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     options = {
         "bind": f"{host}:{settings.port}",
-        "worker_class": "hambot.worker.WholeRequestWorker",
+        "worker_class": "hambot.service.worker.WholeRequestWorker",
         "workers": settings.workers,
         "threads": settings.threads,
         # A request may legitimately wait for a whole camera run; never kill a worker for it.

@@ -10,27 +10,29 @@ from urllib.parse import parse_qsl, quote
 import bottle
 from bottle import HTTPError, HTTPResponse, request, response
 
-from . import chart, views
+from . import chart
+from . import views
 from .api import PREFIX as API_PREFIX
 from .api import APIError, add_api_routes, error_body, iso, reply, require_token
 from .bodylimit import limit_body
-from .budget import CaptureBudget, in_words
-from .camera import Camera
+from ..core.budget import CaptureBudget, in_words
+from ..core.camera import Camera
 from .cookies import COOKIE_NAME, MAX_AGE, PhotoCookie
-from .health import camera_trouble, health_report
-from .history import History
+from ..core.health import camera_trouble, health_report
+from ..core.history import History
 from .image_files import image_headers, images_first
-from .keysheet import KeySheet
-from .ratelimit import FailureLimit, client_key
-from .retention import Retention
-from .secret_key import load_secret_key
+from ..core.keysheet import KeySheet
+from ..core.ratelimit import FailureLimit, client_key
+from ..core.retention import Retention
+from ..core.secret_key import load_secret_key
 from .security import behind_proxy, is_same_origin, served_host_names, served_hosts_only, with_security_headers
-from .settings import ConfigError
-from .shutter import Shutter
-from .signin import SESSION_COOKIE, SessionCookie, ViewerPassword
-from .store import Store, is_valid_id, open_store
-from .thermometer import Thermometer
-from .tokens import Tokens
+from ..core.settings import ConfigError
+from ..core.shutter import Shutter
+from ..core.password import ViewerPassword
+from .sessions import SESSION_COOKIE, SessionCookie
+from ..core.store import Store, is_valid_id, open_store
+from ..core.thermometer import Thermometer
+from ..core.tokens import Tokens
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ from datetime import datetime, timezone
 from bottle import HTTPResponse, request
 
 from .openapi import openapi_document
-from .ratelimit import client_key
-from .store import is_valid_id
-from .tokens import TokenError
+from ..core.ratelimit import client_key
+from ..core.store import is_valid_id
+from ..core.tokens import TokenError
 
 log = logging.getLogger(__name__)
 

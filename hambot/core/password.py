@@ -1,13 +1,11 @@
-"""The optional viewer password: its scrypt hash in the index, and the signed cookie of a signed-in visitor."""
+"""The optional viewer password: its scrypt hash in the index, where every worker sees a change at once."""
 
 import base64
 import hashlib
 import hmac
 import secrets
 import threading
-import time
 
-SESSION_COOKIE = "hambot_session"
 PASSWORD_ROW = "viewer_password"
 MIN_LENGTH = 8
 MAX_LENGTH = 1024
@@ -82,29 +80,3 @@ class ViewerPassword:
         """A short text that changes with the password, so a new password signs everyone out."""
         stored = self.stored()
         return hashlib.sha256(stored.encode()).hexdigest()[:16] if stored else None
-
-
-class SessionCookie:
-    """`<expires>.<password generation>.<HMAC>`: nothing secret inside, nothing to unpickle."""
-
-    def __init__(self, secret, lifetime):
-        self._key = hmac.new(secret, b"hambot session cookie v1", hashlib.sha256).digest()
-        self.lifetime = lifetime
-
-    def _mac(self, text):
-        return _b64(hmac.new(self._key, text.encode(), hashlib.sha256).digest())
-
-    def sign(self, generation, now=None):
-        expires = int((time.time() if now is None else now) + self.lifetime)
-        text = f"{expires}.{generation}"
-        return f"{text}.{self._mac(text)}"
-
-    def verify(self, value, generation, now=None):
-        if not isinstance(value, str) or value.count(".") != 2 or generation is None:
-            return False
-        expires, given_generation, mac = value.split(".")
-        text = f"{expires}.{given_generation}"
-        if not hmac.compare_digest(mac.encode(), self._mac(text).encode()):
-            return False
-        now = time.time() if now is None else now
-        return given_generation == generation and expires.isdigit() and int(expires) > now

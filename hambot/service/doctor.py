@@ -10,15 +10,16 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .camera import TEST_PATTERN, Camera, CameraError
-from .camera_devices import CAMERA_NODES
-from .retention import Retention
-from .secret_key import load_secret_key
-from .settings import ConfigError, load_settings
-from .shutter import camera_lock, camera_lock_path
-from .signin import SESSION_COOKIE, SessionCookie, ViewerPassword
-from .store import Store
-from .thermometer import Thermometer, format_temperature
+from ..core.camera import TEST_PATTERN, Camera, CameraError
+from ..core.camera_devices import CAMERA_NODES
+from ..core.retention import Retention
+from ..core.secret_key import load_secret_key
+from ..core.settings import ConfigError, load_settings
+from ..core.shutter import camera_lock, camera_lock_path
+from ..core.password import ViewerPassword
+from ..web.sessions import SESSION_COOKIE, SessionCookie
+from ..core.store import Store
+from ..core.thermometer import Thermometer, format_temperature
 
 PI_MODEL = Path("/proc/device-tree/model")
 SERVICE_WAIT = 3  # seconds hambot serve may take to answer /healthz before doctor runs the camera itself

@@ -5,7 +5,7 @@ import time
 from dataclasses import dataclass
 from html import escape
 
-from .thermometer import to_unit
+from ..core.thermometer import to_unit
 
 RANGES = {  # name: (seconds shown, bucket width, tick every, tick label format)
     "24h": (86400, 300, 3 * 3600, "%H:%M"),

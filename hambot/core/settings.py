@@ -8,7 +8,7 @@ import runpy
 from dataclasses import dataclass, field
 from pathlib import Path
 
-DEFAULTS_FILE = Path(__file__).with_name("default_config.py")
+DEFAULTS_FILE = Path(__file__).parents[1] / "default_config.py"
 ENV_PREFIX = "HAMBOT_"
 SENSOR_ID = re.compile(r"(10|22|28|3b|42)-[0-9a-f]{12}")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")

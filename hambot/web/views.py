@@ -7,9 +7,9 @@ from pathlib import Path
 
 from bottle import request, template
 
-from . import __version__
+from .. import __version__
 from .chart import RANGE_WORDS
-from .thermometer import format_temperature
+from ..core.thermometer import format_temperature
 
 # One list for every render: Bottle caches compiled templates by the lookup list's id().
 TEMPLATE_LOOKUP = [str(Path(__file__).with_name("templates"))]

@@ -15,7 +15,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-PACKAGE = Path(__file__).parent
+PACKAGE = Path(__file__).parents[1]
+UNIT_FILES = Path(__file__).with_name("units")
 UNITS = ("hambot.service", "hambot-capture.service", "hambot-capture.timer",
          "hambot-temperature.service", "hambot-temperature.timer")
 ENABLED = ("hambot.service", "hambot-capture.timer", "hambot-temperature.timer")
@@ -99,10 +100,10 @@ class Installer:
         self.folder(self.layout.config_dir, "root", 0o755)
         self.file(self.layout.config_file, config_text(self.layout), 0o640, group=self.layout.user, keep_edits=True)
         self.file(self.layout.camera_script, (PACKAGE / "camera_access.sh").read_text(), 0o755, keep_edits=True)
-        self.file(self.layout.prefix / "testpattern.py", (PACKAGE / "testpattern.py").read_text(), 0o644)
+        self.file(self.layout.prefix / "testpattern.py", (PACKAGE / "core" / "testpattern.py").read_text(), 0o644)
         self.file(self.layout.bin_dir / "hambot", wrapper_text(self.layout), 0o755)
         for name in UNITS:
-            self.file(self.layout.unit_dir / name, render_unit((PACKAGE / "units" / name).read_text(), self.layout),
+            self.file(self.layout.unit_dir / name, render_unit((UNIT_FILES / name).read_text(), self.layout),
                       0o644)
         self.systemd(start)
         if not self.changed:

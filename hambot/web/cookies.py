@@ -4,7 +4,7 @@ import base64
 import hashlib
 import hmac
 
-from .store import is_valid_id
+from ..core.store import is_valid_id
 
 COOKIE_NAME = "hambot_photo"
 MAX_AGE = 365 * 24 * 3600
