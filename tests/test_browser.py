@@ -199,7 +199,7 @@ def test_pressing_shows_progress_then_the_photo_and_home_remembers_it(page, site
 
 
 def test_the_progress_bar_fills_over_the_cameras_usual_time(page, site):
-    if site.store.usual_capture_seconds() is None:
+    if site.store.captures.usual_seconds() is None:
         wait_out_the_dead_time(site)
         page.get(site.url + "/")
         press_and_land(page)

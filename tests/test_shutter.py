@@ -13,14 +13,14 @@ from conftest import CAMERAS, live_processes_in_group
 def press_together(app, camera_runs, count, source="button"):
     """Press `count` times at once; release the held camera only when every press is under way."""
     started = threading.Semaphore(0)
-    real = app.store.last_capture_seq
+    real = app.store.captures.last_seq
 
     def counted():  # the first thing a press does
         value = real()
         started.release()
         return value
 
-    app.store.last_capture_seq = counted
+    app.store.captures.last_seq = counted
     shots = [None] * count
 
     def press(i):
@@ -35,7 +35,7 @@ def press_together(app, camera_runs, count, source="button"):
     camera_runs.release()
     for thread in threads:
         thread.join(timeout=30)
-    app.store.last_capture_seq = real
+    app.store.captures.last_seq = real
     return [resolve(app, shot) for shot in shots]
 
 

@@ -61,10 +61,10 @@ class CaptureBudget:
 
     def _backoff(self, now):
         """After FAILURES_BEFORE_BACKOFF failed runs in a row, a rest that doubles with each further one."""
-        latest = self.store.latest_capture()
+        latest = self.store.captures.latest()
         if latest is None or latest.photo_id is not None or latest.status == 507:
             return None
-        failures = self.store.failures_since(self.store.last_success())
+        failures = self.store.captures.failures_since(self.store.captures.last_success())
         if failures < FAILURES_BEFORE_BACKOFF:
             return None
         rest = min(BACKOFF_MOST, BACKOFF_FIRST * 2 ** (failures - FAILURES_BEFORE_BACKOFF))

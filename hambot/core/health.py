@@ -22,12 +22,12 @@ class CameraTrouble:
 
 def camera_trouble(store, latest=None):
     """None while the latest capture worked (or none was tried)."""
-    latest = latest or store.latest_capture()
+    latest = latest or store.captures.latest()
     if latest is None or latest.photo_id is not None:
         return None
-    success = store.last_success()
+    success = store.captures.last_success()
     return CameraTrouble(since=success.finished_at if success else None,
-                         failures=store.failures_since(success), sentence=latest.error,
+                         failures=store.captures.failures_since(success), sentence=latest.error,
                          storage=latest.status == 507)
 
 
@@ -35,7 +35,7 @@ def health_report(hambot, iso, full=True):
     """(HTTP status, body) for /healthz; not `full`, for a stranger when a viewer password is set: status, problems."""
     store, retention = hambot.store, hambot.retention
     free = retention.free_bytes()
-    latest = store.latest_capture()
+    latest = store.captures.latest()
     problems = _problems(camera_trouble(store, latest), free, retention.min_free_bytes, full)
     if latest is not None and latest.camera_tool == TEST_PATTERN and hambot.settings.camera == "auto":
         problems.append(NO_CAMERA_FOUND)

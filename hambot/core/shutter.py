@@ -45,7 +45,7 @@ class Shutter:
 
     def press(self, source, wait=False, client=None):
         """Take a photo, or share the one just taken or being taken; `wait` for it rather than come back later."""
-        seen = self.store.last_capture_seq()
+        seen = self.store.captures.last_seq()
         recent = self.recent_photo()
         if recent is not None:
             return Shot(recent, reused=True)
@@ -55,7 +55,7 @@ class Shutter:
             return Shot(wait_after=seen)  # this process has threads enough waiting on the camera
         try:
             with self._camera_lock():
-                joined = self.store.capture_after(seen)
+                joined = self.store.captures.after(seen)
                 if joined is not None:
                     return self._shot_of(joined)
                 refused = self.budget and self.budget.charge(source, client)
@@ -73,7 +73,7 @@ class Shutter:
 
     def outcome_after(self, seen):
         """The shot a press that saw capture number `seen` ends with, or None while it is under way."""
-        joined = self.store.capture_after(seen)
+        joined = self.store.captures.after(seen)
         return None if joined is None else self._shot_of(joined)
 
     def recent_photo(self):
@@ -165,7 +165,7 @@ class Shutter:
 
     def _log_failure(self, started_at, source, sentence, status, tool):
         try:
-            self.store.record_failure(started_at=started_at, source=source, error=sentence, status=status,
+            self.store.captures.record_failure(started_at=started_at, source=source, error=sentence, status=status,
                                       camera_tool=tool)
         except sqlite3.Error as error:  # the index itself is failing; the log line still tells
             log.error("could not record the failed capture: %s", error)

@@ -5,13 +5,13 @@ import logging
 import os
 import re
 import secrets
-import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import history
 from .camera import TEST_PATTERN
+from .captures import CaptureLog, insert_capture
 from .database import Database
 from .thumbnails import ThumbnailError, make_thumbnail
 
@@ -60,24 +60,8 @@ class Photo:
         return f"{self.id}.{self.extension}"
 
 
-@dataclass(frozen=True)
-class Capture:
-    """One camera run: the photo it stored, or the sentence that says why it failed."""
-
-    seq: int
-    started_at: float
-    finished_at: float
-    source: str
-    photo_id: str | None
-    error: str | None
-    status: int | None = None  # for a failure: 503 the camera failed, 507 no room to store a photo
-    camera_tool: str | None = None
-    note: str | None = None  # a photo stored but not as asked (its size), in a sentence
-
-
 PHOTO_COLUMNS = ("id, taken_at, temperature_c, temperature_note, source, size, width, height, content_type, kept,"
                  " camera_tool")
-CAPTURE_COLUMNS = "seq, started_at, finished_at, source, photo_id, error, status, camera_tool, note"
 STORING = "storing-"  # temp-folder marker of a photo whose files come before its index row
 PLACEHOLDERS = ",".join("?" * len(PHOTO_COLUMNS.split(",")))
 THUMB_WORK_GRACE = 60  # seconds a lazily made thumbnail may sit in tmp/ before it counts as a leftover
@@ -93,6 +77,7 @@ class Store:
         self.temp_dir = self.data_dir / "tmp"
         self.db_path = self.data_dir / "hambot.sqlite3"
         self.database = Database(self.db_path)
+        self.captures = CaptureLog(self.database)
 
     def open(self):
         """Create the folders and bring the index up to date; safe to call from every process."""
@@ -163,8 +148,8 @@ class Store:
             with self.database.transaction() as db:
                 db.execute(f"INSERT INTO photos ({PHOTO_COLUMNS}) VALUES ({PLACEHOLDERS})",
                            dataclasses.astuple(photo))
-                self._insert_capture(db, started_at, photo.taken_at, source, photo.id, None,
-                                     camera_tool=image.tool, note=image.note)
+                insert_capture(db, started_at, photo.taken_at, source, photo.id, None,
+                               camera_tool=image.tool, note=image.note)
                 if photo.temperature_c is not None:
                     history.record(db, photo.taken_at, photo.temperature_c, "photo")
         except BaseException:
@@ -263,18 +248,6 @@ class Store:
         self.path_of(photo).unlink(missing_ok=True)
         self.thumbnail_path_of(photo).unlink(missing_ok=True)
 
-    def record_failure(self, *, started_at, source, error, status=503, camera_tool=None):
-        with self.database.transaction() as db:
-            return self._insert_capture(db, started_at, time.time(), source, None, error, status,
-                                        camera_tool=camera_tool)
-
-    @staticmethod
-    def _insert_capture(db, started_at, finished_at, source, photo_id, error, status=None, *, camera_tool=None,
-                        note=None):
-        db.execute("INSERT INTO captures (started_at, finished_at, source, photo_id, error, status, camera_tool,"
-                   " note) VALUES (?,?,?,?,?,?,?,?)",
-                   (started_at, finished_at, source, photo_id, error, status, camera_tool, note))
-
     def get(self, photo_id):
         if not is_valid_id(photo_id):
             return None
@@ -324,39 +297,6 @@ class Store:
             return None
         row = self._db().execute("SELECT seq FROM photos WHERE id = ?", (photo_id,)).fetchone()
         return row[0] if row else None
-
-    def last_capture_seq(self):
-        row = self._db().execute("SELECT max(seq) FROM captures").fetchone()
-        return row[0] or 0
-
-    def latest_capture(self):
-        row = self._db().execute(f"SELECT {CAPTURE_COLUMNS} FROM captures ORDER BY seq DESC LIMIT 1").fetchone()
-        return Capture(*row) if row else None
-
-    def last_success(self):
-        """The newest capture that stored a photo (an index seek, however many failures came after it)."""
-        row = self._db().execute(f"SELECT {CAPTURE_COLUMNS} FROM captures WHERE photo_id IS NOT NULL"
-                                 " ORDER BY seq DESC LIMIT 1").fetchone()
-        return Capture(*row) if row else None
-
-    def usual_capture_seconds(self, recent=9):
-        """The median length of the last few successful captures, which the button's progress bar fills over."""
-        rows = self._db().execute("SELECT finished_at - started_at FROM captures WHERE photo_id IS NOT NULL"
-                                  " ORDER BY seq DESC LIMIT ?", (recent,)).fetchall()
-        return statistics.median(max(0.0, row[0]) for row in rows) if rows else None
-
-    def failures_since(self, capture):
-        """How many camera runs failed after `capture`, the last success (None: ever)."""
-        row = self._db().execute("SELECT count(*) FROM captures WHERE seq > ? AND coalesce(status, 503) = 503",
-                                 (capture.seq if capture else 0,)).fetchone()
-        return row[0]
-
-    def capture_after(self, seq):
-        """The first camera run that finished after capture number seq, if any."""
-        row = self._db().execute(
-            f"SELECT {CAPTURE_COLUMNS} FROM captures WHERE seq > ? ORDER BY seq LIMIT 1",
-            (seq,)).fetchone()
-        return Capture(*row) if row else None
 
 
 def open_store(data_dir):

@@ -131,13 +131,13 @@ def _camera_here(store, settings):
 
 def _camera_in_service(store, settings, base):
     """Ask the running server to press the button, then read what its camera run left in the index."""
-    seen = store.last_capture_seq()
+    seen = store.captures.last_seq()
     try:
         status = _press(base, store, settings)
     except OSError as error:
         return Check(False, f"hambot serve is running but did not take a photo: {error}.",
                      "See its log: journalctl -u hambot -n 50")
-    capture = store.capture_after(seen) or store.latest_capture()  # within the dead time it shares the last one
+    capture = store.captures.after(seen) or store.captures.latest()  # within the dead time it shares the last one
     if capture is None:
         return Check(False, f"hambot serve answered {status} but recorded no camera run.",
                      "See its log: journalctl -u hambot -n 50")

@@ -109,7 +109,7 @@ def _routes(hambot):
         if status:
             abort(status, views.STATUS_SENTENCES[status])
     store, shutter, settings = hambot.store, hambot.shutter, hambot.settings
-    page = views.Pages(settings, store.usual_capture_seconds, shutter.ready_in)
+    page = views.Pages(settings, store.captures.usual_seconds, shutter.ready_in)
 
     def visitor_photo():
         return store.get(hambot.cookie.verify(request.get_cookie(COOKIE_NAME)))
