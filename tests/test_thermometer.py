@@ -1,20 +1,32 @@
 """The real w1thermsensor library reading a fake sysfs tree, with the failures real probes show."""
 
 import os
+import subprocess
+import sys
 import time
 
 import pytest
 
 from conftest import SENSOR_ID
-from hambot.core.thermometer import EMPTY_ANSWER, Thermometer
+from hambot.core.probe import EMPTY_ANSWER
+from hambot.core.thermometer import Thermometer
 
 
 def thermometer(w1, sensor="auto", cache_seconds=0, timeout=3):
     return Thermometer(sensor, w1.root, cache_seconds, timeout)
 
 
-def test_the_library_never_loads_kernel_modules():
-    assert os.environ["W1THERMSENSOR_NO_KERNEL_MODULE"] == "1"
+def test_importing_hambot_changes_no_environment_and_the_library_never_loads_kernel_modules(tmp_path):
+    """w1thermsensor's import runs modprobe (and fails after a wait) unless told not to; hambot tells it for that
+    import only. On this machine, which has no 1-Wire bus, a modprobe would end in KernelModuleLoadError."""
+    script = ("import os, sys; before = dict(os.environ); import hambot.core.thermometer as t; "
+              "assert dict(os.environ) == before, 'import changed the environment'; "
+              f"r = t.Thermometer('auto', {str(tmp_path / 'no-w1')!r}, 0, 3).read(); "
+              "assert dict(os.environ) == before, 'reading changed the environment'; print(r.problem)")
+    environ = {key: value for key, value in os.environ.items() if key != "W1THERMSENSOR_NO_KERNEL_MODULE"}
+    done = subprocess.run([sys.executable, "-c", script], env=environ, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert "1-Wire bus is not available" in done.stdout
 
 
 def test_a_good_reading(w1):

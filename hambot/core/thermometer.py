@@ -1,48 +1,13 @@
 """Reads the enclosure's DS18B20 (or kin) through w1thermsensor, never holding a page for long."""
 
-import os
 import threading
 import time
 from concurrent.futures import Future, TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
 
-# The server is not root: w1thermsensor must never try to modprobe on import.
-os.environ["W1THERMSENSOR_NO_KERNEL_MODULE"] = "1"
-
-from w1thermsensor import (  # noqa: E402  (must follow the variable above)
-    NoSensorFoundError, ResetValueError, Sensor, SensorNotReadyError, W1ThermSensor,
-    W1ThermSensorError)
-
 NOT_CONFIGURED = "No temperature sensor is configured."
 INSUFFICIENT_POWER = 127.9375  # what a DS18B20 reads when its conversion lacked power (the kernel's w1_therm docs)
-EMPTY_ANSWER = ("The sensor gave no answer (an empty reading, which Linux 5.10 and later give when a conversion "
-                "fails): it may have just been unplugged, or a wire is loose.")
-
-
-class EmptyAnswerError(SensorNotReadyError):
-    """w1_therm answered with nothing: since Linux 5.10 that is how a failed conversion reads."""
-
-
-class _Probe(W1ThermSensor):
-    """w1thermsensor's sensor, except that an empty answer gets its own error.
-
-    w1thermsensor raises SensorNotReadyError both for an empty w1_slave (kernel 5.10+: a probe unplugged, a broken
-    wire) and for a failed checksum (older kernels), and the owner's fix differs; reading again to tell them apart
-    would start another 750 ms conversion, so this reads once and checks as the library does.
-    """
-
-    def get_raw_sensor_strings(self):
-        try:
-            with self.sensorpath.open("r") as answer:
-                lines = answer.readlines()
-        except OSError:
-            raise NoSensorFoundError(f"Could not find sensor of type {self.name} with id {self.id}") from None
-        if not lines:
-            raise EmptyAnswerError(self)
-        if lines[0].strip()[-3:] != "YES" or "00 00 00 00 00 00 00 00 00" in lines[0]:
-            raise SensorNotReadyError(self)
-        return lines
 
 
 def to_unit(celsius, unit):
@@ -72,8 +37,9 @@ class Thermometer:
         self.sensor = sensor
         self.cache_seconds = cache_seconds
         self.timeout = timeout
-        self._sensor_class = type("ConfiguredSensor", (_Probe,),
-                                  {"BASE_DIRECTORY": Path(devices_dir)})
+        from . import probe  # w1thermsensor, imported only once a thermometer is wanted
+        self._probe = probe
+        self._sensor_class = type("ConfiguredSensor", (probe.Probe,), {"BASE_DIRECTORY": Path(devices_dir)})
         self._found = None
         self._lock = threading.Lock()
         self._latest = None
@@ -88,9 +54,9 @@ class Thermometer:
             device = self._find()
             sensor_id = f"{device.slave_prefix}{device.id}"
             celsius = device.get_temperature()
-        except W1ThermSensorError as error:
+        except self._probe.W1ThermSensorError as error:
             self._found = None
-            return Reading(None, time.time(), sensor_id, _explain(error, self.sensor))
+            return Reading(None, time.time(), sensor_id, self._probe.explain(error, self.sensor))
         except OSError:
             self._found = None
             return Reading(None, time.time(), sensor_id,
@@ -108,11 +74,11 @@ class Thermometer:
             if self.sensor == "auto":
                 available = sorted(self._sensor_class.get_available_sensors(), key=lambda s: s.id)
                 if not available:
-                    raise NoSensorFoundError("no sensor")
+                    raise self._probe.NoSensorFoundError("no sensor")
                 self._found = available[0]
             else:
                 family, serial = self.sensor.split("-")
-                self._found = self._sensor_class(Sensor.from_id_string(family), serial)
+                self._found = self._sensor_class(self._probe.Sensor.from_id_string(family), serial)
         return self._found
 
     def start(self):
@@ -155,17 +121,3 @@ class Thermometer:
     def fresh(self):
         """A new reading, waiting at most `timeout` for it."""
         return self.wait(self.start(), time.monotonic() + self.timeout)
-
-
-def _explain(error, configured):
-    if isinstance(error, EmptyAnswerError):
-        return EMPTY_ANSWER
-    if isinstance(error, SensorNotReadyError):
-        return "The sensor's answer failed its checksum (CRC); this is usually a loose or long wire."
-    if isinstance(error, ResetValueError):
-        return "The sensor reported 85 °C, its power-on value, so it has no real reading; check its power wire."
-    if isinstance(error, NoSensorFoundError):
-        if configured == "auto":
-            return "No temperature sensor was found on the 1-Wire bus."
-        return f"The temperature sensor {configured} was not found on the 1-Wire bus."
-    return f"The sensor could not be read ({error})."
