@@ -2,6 +2,7 @@
 
 import argparse
 import getpass
+import os
 import re
 import sys
 import time
@@ -27,16 +28,27 @@ def _serve(settings, args):
 
 
 def _check(settings, args):
-    from .web.app import create_app
-    create_app(settings)
+    """Reads and checks, and writes nothing: no folder, key, index or migration is made by looking."""
+    from .core.secret_key import check_secret_key
+    _check_data_dir(settings.data_dir)
+    check_secret_key(settings)
     print(f"The settings are valid; hambot would listen on {settings.host}:{settings.port} "
           f"and keep its data in {settings.data_dir}.")
     return 0
 
 
+def _check_data_dir(folder):
+    """The data folder, or the nearest folder above it that exists, must be writable by this user."""
+    existing = next(path for path in (folder, *folder.parents) if path.exists())
+    if not existing.is_dir():
+        raise ConfigError(f"DATA_DIR {folder} cannot be used: {existing} is not a folder.")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(f"DATA_DIR {folder} cannot be used: {existing} is not writable by this user.")
+
+
 def _capture(settings, args):
-    from .web.app import create_app
-    hambot = create_app(settings)
+    from .core.parts import Parts
+    hambot = Parts(settings)
     shot = hambot.shutter.press(args.source)
     if shot.error:
         raise UsageError(shot.error)
@@ -146,7 +158,7 @@ def _keysheet_new(settings, args):
 
 
 def _tokens(settings):
-    from .web.app import open_tokens
+    from .core.parts import open_tokens
     return open_tokens(settings)
 
 

@@ -109,11 +109,24 @@ def test_serve_with_an_unusable_data_dir_says_so(tmp_path):
     assert result.stderr.strip() == f"hambot: DATA_DIR {blocker / 'data'} cannot be used: Not a directory."
 
 
-def test_check_config_reports_a_good_setup(tmp_path):
-    result = run_hambot("check-config", HAMBOT_DATA_DIR=str(tmp_path / "data"),
-                        HAMBOT_CAMERA_SCRIPT=str(CAMERAS / "ok.sh"))
+@pytest.mark.parametrize("existing", [False, True])
+def test_check_config_reports_a_good_setup_and_writes_nothing(tmp_path, existing):
+    data = tmp_path / "data"
+    if existing:
+        data.mkdir()
+    result = run_hambot("check-config", HAMBOT_DATA_DIR=str(data), HAMBOT_CAMERA_SCRIPT=str(CAMERAS / "ok.sh"))
     assert result.returncode == 0, result.stderr
     assert "The settings are valid" in result.stdout
+    assert (list(data.iterdir()) if existing else data.exists()) in ([], False)
+
+
+def test_check_config_refuses_a_secret_key_others_can_read(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "secret_key").write_text("k" * 40)
+    (data / "secret_key").chmod(0o644)
+    result = run_hambot("check-config", HAMBOT_DATA_DIR=str(data), HAMBOT_CAMERA_SCRIPT=str(CAMERAS / "ok.sh"))
+    assert result.returncode == 2 and "can be read by other users" in result.stderr
 
 
 def test_the_readme_lists_every_setting():

@@ -14,6 +14,17 @@ def load_secret_key(settings):
     path = Path(settings.data_dir) / "secret_key"
     if not path.exists():
         _create(path)
+    return _read(path)
+
+
+def check_secret_key(settings):
+    """What load_secret_key would refuse, without making a key when there is none yet."""
+    path = Path(settings.data_dir) / "secret_key"
+    if not settings.secret_key and path.exists():
+        _read(path)
+
+
+def _read(path):
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         raise ConfigError(f"The secret key file {path} can be read by other users; run: chmod 600 {path}")

@@ -30,7 +30,7 @@ from gunicorn.http.wsgi import Response
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
 from ..web.bodylimit import DIGITS, MAX_BODY
-from ..web.app import is_legacy_press
+from ..web.pages import is_legacy_press
 
 REQUEST_SECONDS = 10  # from the connection (or a kept-alive one's next byte) to the request's last byte
 WRITE_SECONDS = 30  # a response the client takes nothing of for this long is abandoned

@@ -116,9 +116,14 @@ def _x_axis(scale, range_name):
         every_other = " every-other" if count % 2 else ""  # phones show half the labels, in larger type
         parts.append(f'<text class="tick{every_other}" x="{x}" y="{HEIGHT - 8}" text-anchor="middle" data-time="{iso}"'
                      f' data-format="{"time" if "%H" in label_format else "date"}">'
-                     f"{time.strftime(label_format, utc).lstrip('0')}</text>")
+                     f"{_without_leading_zero(time.strftime(label_format, utc))}</text>")
         tick += every
     return parts
+
+
+def _without_leading_zero(text):
+    """ "03:00" reads 3:00 and "07 Nov" 7 Nov, but midnight stays 0:00 (lstrip("0") made it ":00")."""
+    return text[1:] if len(text) > 1 and text[0] == "0" and text[1].isdigit() else text
 
 
 def _run(scale, run, unit):
@@ -152,3 +157,25 @@ def sparkline_svg(buckets, since, until, unit, label):
     lines = "".join(marks)
     return (f'<svg class="sparkline" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img"'
             f' aria-label="{escape(label)}">{lines}</svg>')
+
+
+def range_chart(history, shown, unit, comfort, now=None):
+    """The chart page's SVG and summary for a range name ("24h", "7d", "30d"), from the bucketed history."""
+    seconds, width = RANGES[shown][:2]
+    until = time.time() if now is None else now
+    buckets = history.buckets(width, until - seconds, until)
+    svg = chart_svg(buckets, until - seconds, until, shown, unit, comfort,
+                    title=f"Temperature over the last {RANGE_WORDS[shown]}")
+    return svg, summarize(buckets)
+
+
+def sparkline_for(history, unit, temperature_text, now=None):
+    """The home page's last 24 hours as a small SVG, or "" with no readings; temperature_text formats a value."""
+    until = time.time() if now is None else now
+    since = until - 86400
+    buckets = history.buckets(SPARKLINE_WIDTH, since, until)
+    summary = summarize(buckets)
+    if summary is None:
+        return ""
+    label = f"Last 24 hours: from {temperature_text(summary.low)} to {temperature_text(summary.high)}"
+    return sparkline_svg(buckets, since, until, unit, label)

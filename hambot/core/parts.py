@@ -1,0 +1,50 @@
+"""One configured hambot without its web app: what the server, `hambot capture` and the timers share."""
+
+from .budget import CaptureBudget
+from .camera import Camera
+from .history import History
+from .keysheet import KeySheet
+from .password import ViewerPassword
+from .ratelimit import FailureLimit
+from .retention import Retention
+from .secret_key import load_secret_key
+from .settings import ConfigError
+from .shutter import Shutter
+from .store import Store, open_store
+from .thermometer import Thermometer
+from .tokens import Tokens
+
+
+class Parts:
+    """The store, the probe, the shutter and the token book, opened for these settings."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.store = Store(settings.data_dir)
+        try:
+            self.store.open()
+        except OSError as error:
+            raise ConfigError(f"DATA_DIR {settings.data_dir} cannot be used: {error.strerror}.") from None
+        self.secret = load_secret_key(settings)
+        self.history = History(self.store.database)
+        self.tokens = token_book(self.store, settings, self.secret)
+        self.failures = FailureLimit(self.store.database, "token")
+        self.login_failures = FailureLimit(self.store.database, "login")
+        self.password = ViewerPassword(self.store.database)
+        self.retention = Retention.from_settings(self.store, settings)
+        self.thermometer = Thermometer(settings.temperature_sensor, settings.w1_devices_dir,
+                                       settings.temperature_cache_seconds, settings.temperature_timeout)
+        budget = CaptureBudget(self.store, settings.visitor_captures_per_hour, settings.captures_per_hour,
+                               settings.token_captures_per_hour)
+        self.shutter = Shutter(self.store, Camera.from_settings(settings), self.thermometer, self.retention,
+                               settings.dead_time, max_waiters=settings.threads - 1, budget=budget)
+        self.shutter.recover()
+
+
+def open_tokens(settings):
+    """The token book alone, for the command line: no camera, no sensor."""
+    return token_book(open_store(settings.data_dir), settings, load_secret_key(settings))
+
+
+def token_book(store, settings, secret):
+    return Tokens(store.database, KeySheet(settings.key_sheet_path), secret)

@@ -1,0 +1,38 @@
+"""Who may see what: the one rule the route hook, the image fast path and /healthz all ask."""
+
+from dataclasses import dataclass
+
+import bottle
+
+from .sessions import SESSION_COOKIE
+
+OPEN_PATHS = frozenset({"/login", "/healthz", "/favicon.ico", "/manifest.webmanifest"})  # reachable without signing in
+
+
+def is_open(path):
+    return path in OPEN_PATHS or path.startswith("/static/")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    password_set: bool
+    signed_in: bool
+
+    @property
+    def may_look(self):
+        """Anyone may look while no viewer password is set; once one is, those signed in."""
+        return not self.password_set or self.signed_in
+
+
+class Access:
+    def __init__(self, password, session):
+        self.password = password
+        self.session = session
+
+    def viewer(self, environ):
+        """The request's viewer, from the password's generation and the session cookie (one index read)."""
+        generation = self.password.generation()
+        if generation is None:
+            return Viewer(False, False)
+        cookie = bottle.BaseRequest(environ).get_cookie(SESSION_COOKIE)
+        return Viewer(True, self.session.verify(cookie, generation))

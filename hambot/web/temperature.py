@@ -1,0 +1,20 @@
+"""The temperature chart page: 24 hours, 7 days or 30 days, drawn on the server."""
+
+from bottle import request, response
+
+from . import chart
+from .responses import PAGE_CACHE, abort
+
+
+def add_routes(app, hambot, page):
+    settings = hambot.settings
+
+    @app.get("/temperature")
+    def temperature():
+        response.set_header("Cache-Control", PAGE_CACHE)
+        shown = request.query.get("range", "24h")
+        if shown not in chart.RANGES:
+            abort(400, "The address's range part must be 24h, 7d or 30d.")
+        comfort = (settings.temperature_comfort_min, settings.temperature_comfort_max)
+        svg, summary = chart.range_chart(hambot.history, shown, settings.temperature_unit, comfort)
+        return page.temperature_chart(shown, svg, summary, hambot.history.latest())
