@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 
 from bottle import HTTPResponse, request
 
+from .bodylimit import MAX_BODY
 from .openapi import openapi_document
 from ..core.ratelimit import client_key
 from ..core.store import is_valid_id
@@ -18,7 +19,6 @@ log = logging.getLogger(__name__)
 PREFIX = "/api/v1"
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 24
-MAX_BODY = 64 * 1024
 AUTH_SCHEMES = ("enigma", "bearer")
 
 

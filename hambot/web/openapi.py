@@ -1,9 +1,11 @@
 """The OpenAPI 3.1 description of every address hambot answers; tests hold it to the real responses."""
 
+import json
 from functools import lru_cache
 
 from .. import __version__
 from .views import REFRESH_CHOICES
+from ..core.store import ID_PATTERN as PHOTO_ID
 
 
 def _ref(name):
@@ -36,7 +38,7 @@ def _parameter(name, where, description, schema, required=False):
     return {"name": name, "in": where, "description": description, "required": required, "schema": schema}
 
 
-ID_PATTERN = "^[A-Za-z0-9_-]{12}$"
+ID_PATTERN = f"^{PHOTO_ID.pattern}$"
 PHOTO_ID = _parameter("photo_id", "path", "a photo's id", {"type": "string", "pattern": ID_PATTERN}, required=True)
 BAD_REQUEST = _error("a query parameter is unknown, repeated or malformed; the sentence names it")
 NOT_FOUND = _error("no photo has that id")
@@ -272,8 +274,17 @@ def _page_paths():
     }
 
 
-@lru_cache(maxsize=1)
 def openapi_document():
+    """A fresh copy each time: a caller that changes it changes nobody else's."""
+    return json.loads(_document_text())
+
+
+@lru_cache(maxsize=1)
+def _document_text():
+    return json.dumps(_document())
+
+
+def _document():
     return {
         "openapi": "3.1.0",
         "info": {"title": "hambot", "version": __version__,
