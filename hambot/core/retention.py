@@ -2,18 +2,19 @@
 
 import logging
 import os
+from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
 
 BATCH = 100  # photos looked at, and removed in one transaction, per round
 
 
+@dataclass
 class Retention:
-    def __init__(self, store, max_photos, max_bytes, min_free_bytes):
-        self.store = store
-        self.max_photos = max_photos
-        self.max_bytes = max_bytes
-        self.min_free_bytes = min_free_bytes
+    store: object
+    max_photos: int | None
+    max_bytes: int | None
+    min_free_bytes: int
 
     @classmethod
     def from_settings(cls, store, settings):
