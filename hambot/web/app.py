@@ -108,6 +108,14 @@ def _routes(hambot):
         status = limit_body(request.environ)
         if status:
             abort(status, views.STATUS_SENTENCES[status])
+
+    @app.hook("before_request")
+    def renew_an_old_photo_cookie():
+        """LEGACY (cookies.py): a photo cookie of the old format is signed anew, for the same photo."""
+        renewed = hambot.cookie.renewed(request.get_cookie(COOKIE_NAME))
+        if renewed:
+            _set_cookie(COOKIE_NAME, renewed, MAX_AGE)
+
     store, shutter, settings = hambot.store, hambot.shutter, hambot.settings
     page = views.Pages(settings, store.usual_capture_seconds, shutter.ready_in)
 
