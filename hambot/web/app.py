@@ -278,6 +278,9 @@ def _routes(hambot):
             return
         if hambot.signed_in(request.environ, generation):
             request.environ["hambot.signed_in"] = True
+            renewed = hambot.session.renewed(request.get_cookie(SESSION_COOKIE), generation)
+            if renewed:  # LEGACY (sessions.py): a session of the old format, in the current one, same expiry
+                _set_cookie(SESSION_COOKIE, *renewed)
             return
         if request.environ.get("HTTP_AUTHORIZATION"):
             require_token(hambot)
