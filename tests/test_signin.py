@@ -1,13 +1,21 @@
 """The optional viewer password: sign-in page, signed session cookie, rate limit, and TRUST_PROXY."""
 
+import base64
+import hashlib
+import hmac
 import logging
+import re
+import time
 
 import pytest
 import webtest
+from itsdangerous import Signer, TimestampSigner
 
 from conftest import add_photo, issue_token
+from hambot.core.secret_key import load_secret_key
 from hambot.service.server import warn_if_open
-from hambot.web.sessions import SessionCookie
+from hambot.web.cookies import PhotoCookie
+from hambot.web.sessions import SESSION_COOKIE, SessionCookie
 
 PASSWORD = "hamster wheel 42"
 
@@ -151,14 +159,110 @@ def test_after_signing_in_only_a_path_on_this_site_is_followed(guarded, target):
     assert sign_in(web, target=target).headers["Location"] == "/"
 
 
+SECRET = b"k" * 32
+
+
+def session_signer(secret=SECRET, salt="hambot.session"):
+    return TimestampSigner(secret, salt=salt, digest_method=hashlib.sha256)
+
+
+def old_session_cookie(secret, generation, expires):
+    """A session cookie as hambot signed it before itsdangerous: `<expires>.<generation>.<HMAC-SHA256>`."""
+    key = hmac.new(secret, b"hambot session cookie v1", hashlib.sha256).digest()
+    text = f"{int(expires)}.{generation}"
+    mac = base64.urlsafe_b64encode(hmac.new(key, text.encode(), hashlib.sha256).digest()).rstrip(b"=")
+    return f"{text}.{mac.decode()}"
+
+
+def test_a_session_cookie_is_an_itsdangerous_timed_signature_of_the_password_generation():
+    cookie = SessionCookie(SECRET, lifetime=3600)
+    value = cookie.sign("gen1")
+    assert session_signer().unsign(value, max_age=3600).decode() == "gen1"
+    assert cookie.verify(value, "gen1")
+    assert cookie.verify(session_signer().sign("gen1").decode(), "gen1")
+
+
 def test_a_session_cookie_expires_and_cannot_be_forged():
-    cookie = SessionCookie(b"k" * 32, lifetime=3600)
+    cookie = SessionCookie(SECRET, lifetime=3600)
     value = cookie.sign("gen1", now=1000)
-    assert cookie.verify(value, "gen1", now=4599) and not cookie.verify(value, "gen1", now=4600)
-    expires, generation, mac = value.split(".")
-    assert not cookie.verify(f"9999999999.{generation}.{mac}", "gen1", now=1000)
-    assert not cookie.verify(value, "gen2", now=1000)
+    assert session_signer().unsign(value).decode() == "gen1"
+    assert cookie.verify(value, "gen1", now=1000) and cookie.verify(value, "gen1", now=4600)
+    assert not cookie.verify(value, "gen1", now=4601)  # expired
+    assert not cookie.verify(value, "gen1", now=999)  # signed in the future
+    assert not cookie.verify(value, "gen2", now=1000)  # another password since
+    assert not cookie.verify(value, None, now=1000)  # no password at all now
     assert not SessionCookie(b"x" * 32, 3600).verify(value, "gen1", now=1000)
+    generation, timestamp, signature = value.split(".")
+    later = session_signer().sign("gen1").decode().split(".")[1]
+    assert not cookie.verify(f"{generation}.{later}.{signature}", "gen1", now=1000)  # a timestamp moved on
+    assert not cookie.verify(f"gen2.{timestamp}.{signature}", "gen2", now=1000)
+    assert not cookie.verify(value[:-1] + ("A" if value[-1] != "A" else "B"), "gen1", now=1000)
+    for text in ("", "gen1", "..", "gen1.x.y", "é" * 50, None, 12):
+        assert not cookie.verify(text, "gen1", now=1000)
+
+
+def test_a_value_signed_with_another_salt_is_no_session():
+    cookie = SessionCookie(SECRET, lifetime=3600)
+    assert cookie.verify(session_signer().sign("gen1").decode(), "gen1")
+    for salt in ("hambot.photo-cookie", "itsdangerous.Signer"):
+        assert not cookie.verify(session_signer(salt=salt).sign("gen1").decode(), "gen1")
+    photo = Signer(SECRET, salt="hambot.photo-cookie", digest_method=hashlib.sha256).sign("gen1").decode()
+    assert not cookie.verify(photo, "gen1")
+    assert not cookie.verify(PhotoCookie(SECRET).sign("gen1"), "gen1")
+
+
+def test_an_old_format_session_cookie_still_verifies_until_it_expires():
+    cookie = SessionCookie(SECRET, lifetime=3600)
+    old = old_session_cookie(SECRET, "gen1", expires=4600)
+    assert cookie.verify(old, "gen1", now=1000) and cookie.verify(old, "gen1", now=4599)
+    assert not cookie.verify(old, "gen1", now=4600)
+    assert not cookie.verify(old, "gen2", now=1000)
+    assert not cookie.verify(old_session_cookie(b"x" * 32, "gen1", 4600), "gen1", now=1000)
+    assert not cookie.verify(old_session_cookie(SECRET, "gen1", 9999999999)[:-1] + "A", "gen1", now=1000)
+
+
+def test_only_a_valid_old_format_session_is_renewed_and_never_beyond_its_expiry():
+    cookie = SessionCookie(SECRET, lifetime=3600)
+    old = old_session_cookie(SECRET, "gen1", expires=4000)
+    value, max_age = cookie.renewed(old, "gen1", now=1000)
+    assert max_age == 3000 and cookie.verify(value, "gen1", now=4000) and not cookie.verify(value, "gen1", now=4001)
+    assert cookie.renewed(value, "gen1", now=1000) is None  # already current
+    assert cookie.renewed(old, "gen2", now=1000) is None and cookie.renewed(old, None, now=1000) is None
+    assert cookie.renewed(old, "gen1", now=4000) is None  # expired
+    assert cookie.renewed(old_session_cookie(b"x" * 32, "gen1", 4000), "gen1", now=1000) is None
+    longer = old_session_cookie(SECRET, "gen1", expires=9000)  # signed when SESSION_DAYS was longer
+    value, max_age = cookie.renewed(longer, "gen1", now=1000)
+    assert max_age == 3600 and cookie.verify(value, "gen1", now=1000) and not cookie.verify(value, "gen1", now=4601)
+
+
+def test_an_old_format_session_is_replaced_on_the_next_page_with_the_same_expiry(guarded):
+    app, photo, web = guarded()
+    secret, generation = load_secret_key(app.settings), app.password.generation()
+    expires = int(time.time()) + 1000
+    old = old_session_cookie(secret, generation, expires)
+    web.set_cookie(SESSION_COOKIE, old)
+    page = web.get(f"/photos/{photo.id}", status=200)
+    cookie = page.headers["Set-Cookie"]
+    value = re.match(rf"{SESSION_COOKIE}=([^;]+)", cookie)[1]
+    assert value != old
+    given, signed_at = session_signer(secret).unsign(value, return_timestamp=True)
+    assert given.decode() == generation
+    assert signed_at.timestamp() + app.session.lifetime == expires  # the session does not grow longer
+    assert 990 <= int(re.search(r"Max-Age=(\d+)", cookie)[1]) <= 1000
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
+    again = web.get("/", status=200)
+    assert "Set-Cookie" not in again.headers and "Sign out" in again.text
+    app.password.set("a brand new password")  # an upgraded session still ends with the password
+    web.get("/", status=303)
+
+
+def test_an_old_format_session_for_an_old_password_is_not_renewed(guarded):
+    app, _, web = guarded()
+    secret, generation = load_secret_key(app.settings), app.password.generation()
+    web.set_cookie(SESSION_COOKIE, old_session_cookie(secret, generation, time.time() + 1000))
+    app.password.set("a brand new password")
+    answer = web.get("/", status=303)
+    assert SESSION_COOKIE not in answer.headers.get("Set-Cookie", "")
 
 
 def test_serve_warns_when_it_listens_beyond_loopback_with_no_password(make_app, caplog):

@@ -153,6 +153,10 @@ class Tokens:
         return content
 
     def _tag(self, header, content):
+        # Our own HMAC here, not itsdangerous like the cookies: the Enigma format carries the tag as raw bytes,
+        # each written as two letters A-P inside the enciphered text, and a token is capital letters only.
+        # itsdangerous signs text as `value.signature` in base64 (lower case, digits, "-", "_", "."), which
+        # cannot pass through the machine or live in a token.
         return hmac.new(self._key, header.encode() + content, hashlib.sha256).digest()
 
     def records(self):

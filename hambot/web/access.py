@@ -17,6 +17,7 @@ def is_open(path):
 class Viewer:
     password_set: bool
     signed_in: bool
+    generation: str | None = None  # the password's, which a session cookie must carry
 
     @property
     def may_look(self):
@@ -35,4 +36,4 @@ class Access:
         if generation is None:
             return Viewer(False, False)
         cookie = bottle.BaseRequest(environ).get_cookie(SESSION_COOKIE)
-        return Viewer(True, self.session.verify(cookie, generation))
+        return Viewer(True, self.session.verify(cookie, generation), generation)

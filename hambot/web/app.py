@@ -7,9 +7,9 @@ from . import gallery, pages, signin, site, temperature, views
 from .access import Access
 from .api import add_api_routes
 from .bodylimit import limit_body
-from .cookies import PhotoCookie
+from .cookies import COOKIE_NAME, MAX_AGE, PhotoCookie
 from .image_files import images_first
-from .responses import abort
+from .responses import abort, set_cookie
 from .security import behind_proxy, served_host_names, served_hosts_only, with_security_headers
 from .sessions import SessionCookie
 from ..core.parts import Parts
@@ -49,6 +49,13 @@ def _routes(hambot):
         status = limit_body(request.environ)
         if status:
             abort(status, views.STATUS_SENTENCES[status])
+
+    @app.hook("before_request")
+    def renew_an_old_photo_cookie():
+        """LEGACY (cookies.py): a photo cookie of the old format is signed anew, for the same photo."""
+        renewed = hambot.cookie.renewed(request.get_cookie(COOKIE_NAME))
+        if renewed:
+            set_cookie(COOKIE_NAME, renewed, MAX_AGE)
 
     page = views.Pages(hambot.settings, hambot.store.captures.usual_seconds, hambot.shutter.ready_in)
     for area in AREAS:

@@ -33,6 +33,10 @@ def add_routes(app, hambot, page):
         viewer = hambot.access.viewer(request.environ)
         request.environ["hambot.password_set"] = viewer.password_set
         request.environ["hambot.signed_in"] = viewer.signed_in
+        if viewer.signed_in:
+            renewed = hambot.session.renewed(request.get_cookie(SESSION_COOKIE), viewer.generation)
+            if renewed:  # LEGACY (sessions.py): a session of the old format, in the current one, same expiry
+                set_cookie(SESSION_COOKIE, *renewed)
         if viewer.may_look:
             return
         if request.environ.get("HTTP_AUTHORIZATION"):
