@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, quote
 import bottle
 from bottle import HTTPError, HTTPResponse, request, response
 
-from . import chart, views
+from . import alerts, chart, views
 from .api import PREFIX as API_PREFIX
 from .api import APIError, add_api_routes, error_body, iso, reply, require_token
 from .bodylimit import limit_body
@@ -19,6 +19,7 @@ from .camera import Camera
 from .cookies import COOKIE_NAME, MAX_AGE, PhotoCookie
 from .health import camera_trouble, health_report
 from .history import History
+from .notify import Notifier, Sender, check_urls
 from .image_files import image_headers, images_first
 from .keysheet import KeySheet
 from .ratelimit import FailureLimit, client_key
@@ -47,6 +48,7 @@ class Hambot:
 
     def __init__(self, settings):
         self.settings = settings
+        check_urls(settings.notify_urls)  # a bad URL stops start-up here, named by its position
         self.store = Store(settings.data_dir)
         try:
             self.store.open()
@@ -54,7 +56,10 @@ class Hambot:
             raise ConfigError(f"DATA_DIR {settings.data_dir} cannot be used: {error.strerror}.") from None
         secret = load_secret_key(settings)
         self.cookie = PhotoCookie(secret)
-        self.history = History(self.store.database)
+        self.alerts = alerts.Alerts(alerts.Rules.from_settings(settings))
+        self.store.alerts = self.alerts
+        self.history = History(self.store.database, self.alerts)
+        self.notifier, self.sender = Notifier(settings.notify_urls), None
         self.tokens = _token_book(self.store, settings, secret)
         self.failures = FailureLimit(self.store.database, "token")
         self.login_failures = FailureLimit(self.store.database, "login")
@@ -76,12 +81,24 @@ class Hambot:
         if settings.trust_proxy:
             self.wsgi = behind_proxy(self.wsgi)
 
+    def start_sender(self):
+        """The alert sender, in this (forked) process: the server's is the one with the network."""
+        if self.sender is None:
+            self.sender = Sender(self.store, self.notifier, self.alerts).start()
+        return self.sender
+
     def __call__(self, environ, start_response):
         return self.wsgi(environ, start_response)
 
     def signed_in(self, environ, generation):
         """Whether the request carries a valid session cookie for the password of this `generation`."""
         return self.session.verify(bottle.BaseRequest(environ).get_cookie(SESSION_COOKIE), generation)
+
+
+def _alert_notices(hambot):
+    """The ongoing temperature alerts in a line each; the camera and the disk have their own notice."""
+    return [alerts.notice(alert, hambot.settings.temperature_unit) for alert in alerts.ongoing(hambot.store.database)
+            if alert.kind in alerts.TEMPERATURE_KINDS]
 
 
 def create_app(settings):
@@ -150,7 +167,7 @@ def _routes(hambot):
         own = None if refresh.minutes else visitor_photo()  # auto-refresh follows the newest photo
         whose = "Your last photo" if own else "The newest photo" if refresh.minutes else "The latest photo"
         return page.home(own or store.latest(), whose, hambot.thermometer.current(), sparkline(),
-                         camera_trouble(store), auto_refresh=refresh)
+                         camera_trouble(store), auto_refresh=refresh, alert_notices=_alert_notices(hambot))
 
     def sparkline():
         until = time.time()

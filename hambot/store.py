@@ -93,6 +93,7 @@ class Store:
         self.temp_dir = self.data_dir / "tmp"
         self.db_path = self.data_dir / "hambot.sqlite3"
         self.database = Database(self.db_path)
+        self.alerts = None  # hambot.alerts.Alerts, evaluated in the transaction that stores each capture
 
     def open(self):
         """Create the folders and bring the index up to date; safe to call from every process."""
@@ -167,6 +168,8 @@ class Store:
                                      camera_tool=image.tool, note=image.note)
                 if photo.temperature_c is not None:
                     history.record(db, photo.taken_at, photo.temperature_c, "photo")
+                if self.alerts:  # alerts (hambot/alerts.py)
+                    self.alerts.photo_stored(db, photo.taken_at, photo.temperature_c)
         except BaseException:
             self._remove_files(photo)
             raise
@@ -265,8 +268,9 @@ class Store:
 
     def record_failure(self, *, started_at, source, error, status=503, camera_tool=None):
         with self.database.transaction() as db:
-            return self._insert_capture(db, started_at, time.time(), source, None, error, status,
-                                        camera_tool=camera_tool)
+            self._insert_capture(db, started_at, time.time(), source, None, error, status, camera_tool=camera_tool)
+            if self.alerts:  # alerts (hambot/alerts.py)
+                self.alerts.capture_failed(db, time.time(), status, error)
 
     @staticmethod
     def _insert_capture(db, started_at, finished_at, source, photo_id, error, status=None, *, camera_tool=None,
