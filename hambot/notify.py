@@ -18,6 +18,10 @@ def position(index):
     return f"the {ORDINALS[index]} URL" if index < len(ORDINALS) else f"URL number {index + 1}"
 
 
+def _capital(text):
+    return text[:1].upper() + text[1:]
+
+
 def scheme(url):
     return url.partition("://")[0].lower() if "://" in url else None
 
@@ -62,7 +66,7 @@ class Notifier:
         """None when the service took the message, else one sentence on why not (no secret in it)."""
         import apprise
         if target >= len(self.urls):
-            return f"{position(target).capitalize()} is no longer in NOTIFY_URLS."
+            return f"{_capital(position(target))} is no longer in NOTIFY_URLS."
         sender = apprise.Apprise()
         with _quiet_apprise():
             sender.add(self._with_timeouts(self.urls[target]))
@@ -70,8 +74,8 @@ class Notifier:
         try:
             ok = sender.notify(body=body, title=title, attach=attach)
         except Exception as error:  # a plugin's failure must never stop the sender
-            return f"{position(target).capitalize()} failed: {type(error).__name__}."
-        return None if ok else f"{position(target).capitalize()} did not take the message."
+            return f"{_capital(position(target))} failed: {type(error).__name__}."
+        return None if ok else f"{_capital(position(target))} did not take the message."
 
     @staticmethod
     def _with_timeouts(url):

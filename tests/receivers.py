@@ -5,6 +5,7 @@ import email.policy
 import json
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
@@ -35,7 +36,10 @@ class SmtpReceiver:
 class _Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        self.server.receiver.posts.append(json.loads(body))
+        receiver = self.server.receiver
+        receiver.posts.append(dict(json.loads(body), path=self.path))
+        receiver.arrived.release()
+        time.sleep(receiver.delay)  # a slow service: the sender is mid-send for this long
         self.send_response(200)
         self.send_header("Content-Length", "0")
         self.end_headers()
@@ -47,8 +51,9 @@ class _Handler(BaseHTTPRequestHandler):
 class JsonReceiver:
     """A plain HTTP server taking Apprise's json:// posts; it can go down and come back on the same port."""
 
-    def __init__(self, port=None):
-        self.posts = []
+    def __init__(self, port=None, delay=0.0):
+        self.posts, self.delay = [], delay
+        self.arrived = threading.Semaphore(0)
         self.port = port or free_port()
         self.server = None
         self.up()
