@@ -253,7 +253,9 @@ def _routes(hambot):
         buckets = hambot.history.buckets(width, since, until)
         comfort = (settings.temperature_comfort_min, settings.temperature_comfort_max)
         svg = chart.chart_svg(buckets, since, until, shown, settings.temperature_unit, comfort,
-                              title=f"Temperature over the last {chart.RANGE_WORDS[shown]}")
+                              title=f"Temperature over the last {chart.RANGE_WORDS[shown]}",
+                              episodes=[(a.started_at, a.ended_at, a.sentence)
+                                        for a in alerts.between(store.database, since, until)])
         return page.temperature_chart(shown, svg, chart.summarize(buckets), hambot.history.latest())
 
     @app.get("/healthz")

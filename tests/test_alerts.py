@@ -159,3 +159,15 @@ def test_the_home_page_healthz_and_the_api_show_an_ongoing_alert(make_app, w1, h
     listed = web.get("/api/v1/alerts").json["alerts"]
     assert [(a["kind"], a["ongoing"]) for a in listed] == [("too_warm", True)]
     assert listed[0]["sentence"].startswith("Too warm: 27.1 °C")
+
+
+def test_the_chart_marks_each_episode_with_its_sentence(make_app, w1):
+    import webtest
+    app = make_app(TEMPERATURE_ALERT_MINUTES=10, TEMPERATURE_COMFORT_MAX=24)
+    start = time.time() - 2 * 3600
+    for step, celsius in enumerate([22, 25, 25.5, 26, 25, 23, 22]):
+        read_and_record(app, w1, celsius, start + step * 10 * MINUTE)
+    svg = BeautifulSoup(webtest.TestApp(app).get("/temperature").text, "html.parser")
+    [mark] = svg.select("svg.chart rect.episode")
+    assert mark.title.get_text().startswith("Too warm: 25.5 °C since")
+    assert float(mark["width"]) > 10
