@@ -134,9 +134,17 @@ class Sender:
         self.owner = self.owner or outbox.owner_id()
         outbox.release_lost_claims(self.store.database, now)
         delivered = 0
-        while not self._stop.is_set() and (message := outbox.claim(self.store.database, self.owner, now)):
+        while not self._stop.is_set() and self._due(now):
+            message = outbox.claim(self.store.database, self.owner, now)
+            if message is None:
+                break
             delivered += self._deliver(message, now)
         return delivered
+
+    def _due(self, now):
+        """Whether a message waits now: a read, so an idle sender never takes the write lock."""
+        due = outbox.next_due(self.store.database)
+        return due is not None and due <= (time.time() if now is None else now)
 
     def _deliver(self, message, now):
         error = self.notifier.send(message.target, message.title, message.body, self._photo_path(message.photo_id))

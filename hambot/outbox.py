@@ -67,6 +67,10 @@ def release_lost_claims(database, now=None):
     owners = [row[0] for row in db.execute(
         "SELECT DISTINCT claimed_by FROM outbox WHERE delivered_at IS NULL AND claimed_by IS NOT NULL")]
     lost = [owner for owner in owners if not _alive(owner)]
+    stale = db.execute("SELECT 1 FROM outbox WHERE delivered_at IS NULL AND claimed_at < ? AND claimed_by IS NOT NULL"
+                       " LIMIT 1", (now - LEASE,)).fetchone()
+    if not lost and not stale:
+        return 0  # the usual case: no write, no lock
     with database.transaction() as db:
         for owner in lost:
             db.execute("UPDATE outbox SET claimed_by = NULL WHERE claimed_by = ? AND delivered_at IS NULL", (owner,))

@@ -171,3 +171,24 @@ def test_the_chart_marks_each_episode_with_its_sentence(make_app, w1):
     [mark] = svg.select("svg.chart rect.episode")
     assert mark.title.get_text().startswith("Too warm: 25.5 °C since")
     assert float(mark["width"]) > 10
+
+
+def test_the_daily_photo_comes_once_a_day_with_the_days_low_and_high(make_app, w1, hook):
+    app = make_app(NOTIFY_URLS=hook.url(), DAILY_PHOTO_AT="00:01", SENSOR_SILENT_MINUTES=600)
+    app.store.alerts = None  # the photo is stored now, after 00:01: its own tick would send today's at once
+    add_photo(app.store, celsius=None)
+    app.store.alerts = app.alerts
+    local = time.localtime()
+    due = time.mktime((local.tm_year, local.tm_mon, local.tm_mday, 0, 1, 0, 0, 0, -1))
+    midnight = due - 60
+    read_and_record(app, w1, 21.25, midnight + 10)
+    read_and_record(app, w1, 23.5, midnight + 20)
+    sender = sender_of(app)
+    sender.tick(due - 1)
+    assert outbox_events(app) == []
+    sender.tick(due + 1)
+    sender.tick(due + 3600)
+    assert outbox_events(app) == ["daily"]
+    sender.run_once(due + 3601)
+    assert "went from 21.2 °C to 23.5 °C" in hook.posts[0]["message"]
+    assert hook.posts[0]["attachments"]
