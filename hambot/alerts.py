@@ -148,7 +148,9 @@ class Alerts:
         """What only the passing of time reveals: a silent probe, a low disk, the daily photo."""
         states = states or _states(db)
         self._silence(db, states["sensor_silent"], now)
-        if self._disk_low():
+        if self._disk_low() and states["disk"].alert_seq is not None:
+            self._maybe_remind(db, states["disk"], now, None)
+        elif self._disk_low():
             self._start_once(db, states["disk"], now, None, "The disk is low: "
                              f"{self._free() // 1048576} MB free, below MIN_FREE_MB "
                              f"({self.rules.min_free_bytes // 1048576} MB); photos will soon be refused.")
@@ -190,7 +192,10 @@ class Alerts:
         return "lowest" if kind == "too_cold" else "highest"
 
     def _silence(self, db, state, now):
-        if state.alert_seq is not None or self.rules.sensor == "none":
+        if state.alert_seq is not None:
+            self._maybe_remind(db, state, now, None)
+            return
+        if self.rules.sensor == "none":
             return
         last = db.execute("SELECT max(taken_at) FROM readings").fetchone()[0]  # the time index's last entry
         if last is not None and now - last >= self.rules.silent_seconds:

@@ -106,7 +106,7 @@ def test_a_receiver_down_then_up_gets_the_alert_exactly_once(make_app, w1, hook)
 
 
 def test_a_silent_probe_raises_an_alert_and_a_reading_ends_it(make_app, w1, hook):
-    app = make_app(NOTIFY_URLS=hook.url(), SENSOR_SILENT_MINUTES=30)
+    app = make_app(NOTIFY_URLS=hook.url(), SENSOR_SILENT_MINUTES=30, ALERT_REMIND_HOURS=1)
     now = time.time()
     read_and_record(app, w1, 22, now - 40 * MINUTE)
     w1.unplug()
@@ -116,11 +116,15 @@ def test_a_silent_probe_raises_an_alert_and_a_reading_ends_it(make_app, w1, hook
     sender.tick(now)
     sender.tick(now + MINUTE)
     assert outbox_events(app) == ["start"]
-    read_and_record(app, w1, 22.5, now + 2 * MINUTE)
-    assert outbox_events(app) == ["start", "end"]
-    sender.run_once(now + 3 * MINUTE)
+    sender.tick(now + 61 * MINUTE)
+    sender.tick(now + 62 * MINUTE)
+    assert outbox_events(app) == ["start", "reminder"]
+    read_and_record(app, w1, 22.5, now + 63 * MINUTE)
+    assert outbox_events(app) == ["start", "reminder", "end"]
+    sender.run_once(now + 64 * MINUTE)
     assert "No temperature reading since" in hook.posts[0]["message"]
-    assert "Temperature readings are back: 22.5 °C" in hook.posts[1]["message"]
+    assert hook.posts[1]["message"].startswith("Still ongoing: No temperature reading since")
+    assert "Temperature readings are back: 22.5 °C" in hook.posts[2]["message"]
 
 
 def test_three_camera_failures_in_a_row_raise_an_alert_and_a_photo_ends_it(make_app, hook):
