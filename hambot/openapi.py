@@ -238,7 +238,8 @@ def _api_paths():
 
 
 def _page_paths():
-    page = {"200": _html("the page"), "400": _html("a malformed address")}
+    page = {"200": _html("the page"), "400": _html("a malformed address"),
+            "414": {"description": "an address longer than gunicorn reads (4094 bytes), refused before hambot"}}
     image = {"200": {"description": "the image", "content": {"image/jpeg": {}, "image/png": {}}},
              "304": {"description": "not modified (If-None-Match)"}, "404": _html("no such photo")}
     file = {"200": {"description": "the file"}, "304": {"description": "not modified"}, "404": _html("no such file")}
