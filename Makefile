@@ -29,6 +29,7 @@ screenshots: $(TESTING) $(AXE) system-packages
 bench: $(TESTING) bench-packages
 	$(BIN)/python bench/live.py
 	$(BIN)/python bench/history_scale.py
+	$(BIN)/python bench/alert_cost.py
 
 soak: $(TESTING)
 	$(BIN)/python bench/soak.py

@@ -29,9 +29,11 @@ def _serve(settings, args):
 
 def _check(settings, args):
     """Reads and checks, and writes nothing: no folder, key, index or migration is made by looking."""
+    from .core.notify import check_urls
     from .core.secret_key import check_secret_key
     _check_data_dir(settings.data_dir)
     check_secret_key(settings)
+    check_urls(settings.notify_urls)
     print(f"The settings are valid; hambot would listen on {settings.host}:{settings.port} "
           f"and keep its data in {settings.data_dir}.")
     return 0
@@ -65,9 +67,12 @@ def _temperature(settings, args):
     reading = Thermometer(settings.temperature_sensor, settings.w1_devices_dir, 0,
                           settings.temperature_timeout).fresh()
     if reading.celsius is None:
+        if args.record:
+            _alerting_store(settings).alerts.tick_now()
         raise UsageError(reading.problem or "There is no reading.")
     if args.record:
-        History(_store(settings).database).record(reading.celsius, args.source, reading.read_at)
+        store = _alerting_store(settings)
+        History(store.database, store.alerts).record(reading.celsius, args.source, reading.read_at)
     shown = format_temperature(reading.celsius, settings.temperature_unit)
     print(f"{shown} from {reading.sensor_id}{' (recorded)' if args.record else ''}")
     return 0
@@ -76,6 +81,59 @@ def _temperature(settings, args):
 def _store(settings):
     from .core.store import open_store
     return open_store(settings.data_dir)
+
+
+def _alerting_store(settings):
+    """The store with the alert engine attached: a reading recorded here raises its alerts (hambot/alerts.py)."""
+    from .core.alerts import Alerts, Rules
+    store = _store(settings)
+    store.alerts = store.captures.alerts = Alerts(Rules.from_settings(settings), store.database)
+    return store
+
+
+def _notify_test(settings, args):
+    from .core.notify import Notifier, check_urls, scheme, test_all
+    check_urls(settings.notify_urls)
+    if not settings.notify_urls:
+        raise UsageError("NOTIFY_URLS is empty; set it to one or more Apprise URLs, such as ntfy://my-topic.")
+    store = _store(settings)
+    photo = store.latest()
+    results = test_all(Notifier(settings.notify_urls), store.path_of(photo) if photo else None, settings.site_title)
+    for (name, error), url in zip(results, settings.notify_urls):
+        print(f"✓ {name} ({scheme(url)}://) took the test message" if error is None else f"✗ {error}", flush=True)
+    failed = sum(1 for _, error in results if error)
+    print(f"{len(results) - failed} of {len(results)} URL(s) worked"
+          f"{'' if photo else '; there is no photo yet, so none was attached'}.")
+    return 1 if failed else 0
+
+
+def _alerts(settings, args):
+    from .core import alerts, outbox
+    store = _store(settings)
+    found = alerts.recent(store.database, args.limit)
+    if not found:
+        print("No alerts so far.")
+        return 0
+    messages = outbox.messages_of(store.database, [alert.seq for alert in found])
+    for alert in found:
+        state = "ongoing" if alert.ended_at is None else f"ended {_local(alert.ended_at)}"
+        print(f"{_local(alert.started_at)}  {alert.title:<24} {state:<19} {_deliveries(alert, messages)}")
+        print(f"    {alert.sentence}")
+    return 0
+
+
+def _deliveries(alert, messages):
+    mine = [m for m in messages if m.alert_seq == alert.seq]
+    waiting = [m for m in mine if m.delivered_at is None]
+    if not mine:
+        return "no messages (NOTIFY_URLS was empty)"
+    if not waiting:
+        return f"{len(mine)} message(s) delivered"
+    return f"{len(waiting)} of {len(mine)} message(s) waiting: {waiting[-1].error or 'not tried yet'}"
+
+
+def _local(timestamp):
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp))
 
 
 def _prune(settings, args):
@@ -234,6 +292,14 @@ def parser():
     revoke = token_commands.add_parser("revoke", help="make the named token fail at once")
     revoke.add_argument("name")
     revoke.set_defaults(run=_token_revoke)
+
+    notify = commands.add_parser("notify", help="alerts' NOTIFY_URLS: send a test message")
+    notify_commands = notify.add_subparsers(dest="notify_command", required=True, metavar="COMMAND")
+    notify_commands.add_parser("test", help="send a test message with the latest photo to every URL and say which "
+                               "worked").set_defaults(run=_notify_test)
+    alert_list = commands.add_parser("alerts", help="list recent alerts, whether they are over, and their delivery")
+    alert_list.add_argument("--limit", type=int, default=20, help="how many (default 20)")
+    alert_list.set_defaults(run=_alerts)
 
     commands.add_parser("prune", help="apply MAX_PHOTOS, MAX_STORAGE_MB and MIN_FREE_MB now and list what "
                         "was removed").set_defaults(run=_prune)

@@ -100,6 +100,9 @@ def open_target(tmp_path_factory):
 api = schemathesis.openapi.from_dict(openapi_document())
 api.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE], max_examples=40,
                              deterministic=True)
+# gunicorn refuses an address longer than 4094 bytes with 414 before hambot sees it: that is a rejection too.
+_rejection = api.config.checks.negative_data_rejection
+_rejection.expected_statuses = [*_rejection.expected_statuses, "414"]
 
 
 def test_the_fuzzed_schema_is_the_one_the_server_serves(open_target):

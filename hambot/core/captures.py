@@ -39,6 +39,7 @@ class CaptureLog:
 
     def __init__(self, database):
         self.database = database
+        self.alerts = None  # core/alerts.py's Alerts, evaluated in the transaction that records a failure
 
     def _one(self, sql, *parameters):
         row = self.database.connection().execute(sql, parameters).fetchone()
@@ -47,6 +48,8 @@ class CaptureLog:
     def record_failure(self, *, started_at, source, error, status=503, camera_tool=None):
         with self.database.transaction() as db:
             insert_capture(db, started_at, time.time(), source, None, error, status, camera_tool=camera_tool)
+            if self.alerts:
+                self.alerts.capture_failed(db, time.time(), status, error)
 
     def last_seq(self):
         row = self.database.connection().execute("SELECT max(seq) FROM captures").fetchone()

@@ -105,6 +105,43 @@ MIGRATIONS = (
     CREATE INDEX capture_budget_by_kind ON capture_budget (kind, at);
     CREATE INDEX capture_budget_by_key ON capture_budget (key, at);
     """,
+    """
+    CREATE TABLE alert_state (
+        kind TEXT PRIMARY KEY,
+        pending_since REAL,
+        alert_seq INTEGER,
+        last_sent REAL,
+        count INTEGER NOT NULL DEFAULT 0
+    ) WITHOUT ROWID;
+    CREATE TABLE alerts (
+        seq INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        started_at REAL NOT NULL,
+        ended_at REAL,
+        value REAL,
+        worst REAL,
+        sentence TEXT NOT NULL
+    );
+    CREATE INDEX alerts_ongoing ON alerts (seq) WHERE ended_at IS NULL;
+    CREATE TABLE outbox (
+        seq INTEGER PRIMARY KEY,
+        alert_seq INTEGER,
+        target INTEGER NOT NULL,
+        event TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        title TEXT NOT NULL,
+        body TEXT NOT NULL,
+        photo_id TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_try_at REAL NOT NULL,
+        claimed_by TEXT,
+        claimed_at REAL,
+        delivered_at REAL,
+        error TEXT
+    );
+    CREATE INDEX outbox_undelivered ON outbox (next_try_at, seq) WHERE delivered_at IS NULL;
+    CREATE INDEX outbox_by_alert ON outbox (alert_seq);
+    """,
 )
 
 

@@ -1,5 +1,6 @@
 """What /healthz and the home page's notice say: a handful of index seeks and one statvfs, never a scan."""
 
+import time
 from dataclasses import dataclass
 
 from .. import __version__
@@ -54,8 +55,19 @@ def health_report(hambot, iso, full=True):
             "at": iso(latest.finished_at), "ok": latest.photo_id is not None, "error": latest.error,
             "source": latest.source, "camera_tool": latest.camera_tool, "note": latest.note},
         "temperature": _temperature(hambot, iso),
+        "alerts": _alerts(hambot, iso),
     }
     return status, body
+
+
+def _alerts(hambot, iso):
+    """Undelivered alerts and the oldest one's age: a sender that cannot reach its services shows here."""
+    from . import alerts, outbox
+    count, oldest = outbox.undelivered(hambot.store.database)
+    return {"undelivered": count, "oldest_undelivered_seconds": None if oldest is None else
+            round(time.time() - oldest, 1), "ongoing": [
+                {"kind": a.kind, "since": iso(a.started_at), "sentence": a.sentence}
+                for a in alerts.ongoing(hambot.store.database)]}
 
 
 def _problems(trouble, free, min_free, full):

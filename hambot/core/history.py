@@ -42,12 +42,16 @@ def record(db, taken_at, celsius, source):
 
 
 class History:
-    def __init__(self, database):
+    def __init__(self, database, alerts=None):
         self.database = database
+        self.alerts = alerts  # hambot.alerts.Alerts, evaluated in the transaction that stores each reading
 
     def record(self, celsius, source, taken_at=None):
+        taken_at = time.time() if taken_at is None else taken_at
         with self.database.transaction() as db:
-            record(db, time.time() if taken_at is None else taken_at, celsius, source)
+            record(db, taken_at, celsius, source)
+            if self.alerts:
+                self.alerts.reading(db, taken_at, celsius)
 
     def latest(self):
         row = self.database.connection().execute(

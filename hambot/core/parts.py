@@ -1,9 +1,11 @@
 """One configured hambot without its web app: what the server, `hambot capture` and the timers share."""
 
+from . import alerts
 from .budget import CaptureBudget
 from .camera import Camera
 from .history import History
 from .keysheet import KeySheet
+from .notify import Notifier, Sender, check_urls
 from .password import ViewerPassword
 from .ratelimit import FailureLimit
 from .retention import Retention
@@ -20,13 +22,17 @@ class Parts:
 
     def __init__(self, settings):
         self.settings = settings
+        check_urls(settings.notify_urls)  # a bad URL stops start-up here, named by its position
         self.store = Store(settings.data_dir)
         try:
             self.store.open()
         except OSError as error:
             raise ConfigError(f"DATA_DIR {settings.data_dir} cannot be used: {error.strerror}.") from None
         self.secret = load_secret_key(settings)
-        self.history = History(self.store.database)
+        self.alerts = alerts.Alerts(alerts.Rules.from_settings(settings), self.store.database)
+        self.store.alerts = self.store.captures.alerts = self.alerts  # evaluated where captures are stored
+        self.history = History(self.store.database, self.alerts)
+        self.notifier, self.sender = Notifier(settings.notify_urls), None
         self.tokens = token_book(self.store, settings, self.secret)
         self.failures = FailureLimit(self.store.database, "token")
         self.login_failures = FailureLimit(self.store.database, "login")
@@ -39,6 +45,12 @@ class Parts:
         self.shutter = Shutter(self.store, Camera.from_settings(settings), self.thermometer, self.retention,
                                settings.dead_time, max_waiters=settings.threads - 1, budget=budget)
         self.shutter.recover()
+
+    def start_sender(self):
+        """The alert sender, in this (forked) process: the server's is the one with the network."""
+        if self.sender is None:
+            self.sender = Sender(self.store, self.notifier, self.alerts).start()
+        return self.sender
 
 
 def open_tokens(settings):

@@ -147,6 +147,31 @@ def _host_names(name, value):
     return tuple(dict.fromkeys(found))
 
 
+def _url_list(name, value):
+    """Apprise URLs: a list, or one text with the URLs separated by spaces; Apprise checks each one later."""
+    if value is None:
+        return ()
+    urls = value.split() if isinstance(value, str) else value
+    if not isinstance(urls, (list, tuple)) or not all(isinstance(url, str) for url in urls):
+        raise ConfigError(f"{name} must be a list of Apprise URLs such as [\"ntfy://my-topic\"].")
+    return tuple(url.strip() for url in urls if url.strip())
+
+
+def _public_url(name, value):
+    text = _text(name, value).rstrip("/")
+    if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", text):
+        raise ConfigError(f"{name} must be an address such as https://cam.example.org, got {value!r}.")
+    return text
+
+
+def _local_time(name, value):
+    text = _text(name, str(value))
+    match = re.fullmatch(r"([01]?[0-9]|2[0-3]):([0-5][0-9])", text)
+    if not match:
+        raise ConfigError(f"{name} must be a local time such as 19:00, got {value!r}.")
+    return f"{int(match[1]):02d}:{match[2]}"
+
+
 def _setting(parse):
     return field(metadata={"parse": parse})
 
@@ -190,6 +215,12 @@ class Settings:
     temperature_comfort_min: float = _setting(_optional(_decimal(-40, 80, " °C")))
     temperature_comfort_max: float = _setting(_optional(_decimal(-40, 80, " °C")))
     temperature_history_points: int = _setting(_integer(10, 10000))
+    notify_urls: tuple = _setting(_url_list)
+    public_url: str = _setting(_optional(_public_url))
+    temperature_alert_minutes: float = _setting(_decimal(0, 10080, " minutes"))
+    sensor_silent_minutes: float = _setting(_decimal(1, 10080, " minutes"))
+    alert_remind_hours: float = _setting(_optional(_decimal(0.01, 8760, " hours")))
+    daily_photo_at: str = _setting(_optional(_local_time))
     key_sheet: Path = _setting(_optional(_directory))
     log_level: str = _setting(_choice(*LOG_LEVELS))
     log_file: Path = _setting(_optional(_directory))

@@ -57,6 +57,10 @@ class HambotServer(GunicornServer):
     def __init__(self, settings):
         super().__init__(settings, create_app(settings))  # before gunicorn starts: a bad setting stops us here
 
+    def load_config(self):
+        super().load_config()
+        self.cfg.set("post_worker_init", _start_sender)
+
     def reload(self):
         """On SIGHUP (systemctl reload): read the settings again; gunicorn then replaces the workers gracefully."""
         try:
@@ -70,6 +74,11 @@ class HambotServer(GunicornServer):
             log.info("reload: settings read again; new workers start with them")
             warn_if_open(settings, app)
         super().reload()
+
+
+def _start_sender(worker):
+    """Each worker delivers alerts from a thread; claims in the outbox keep two workers from sending one twice."""
+    worker.app.app.start_sender()
 
 
 def warn_if_open(settings, app):

@@ -118,6 +118,12 @@ def require_token(hambot):
     return name
 
 
+def alert_record(alert):
+    return {"id": alert.seq, "kind": alert.kind, "title": alert.title, "started_at": iso(alert.started_at),
+            "ended_at": None if alert.ended_at is None else iso(alert.ended_at), "ongoing": alert.ended_at is None,
+            "celsius": alert.value, "worst_celsius": alert.worst, "sentence": alert.sentence}
+
+
 def add_api_routes(app, hambot):
     store, shutter, settings = hambot.store, hambot.shutter, hambot.settings
 
@@ -211,6 +217,14 @@ def add_api_routes(app, hambot):
         return reply({"since": iso(since), "until": iso(until), "downsampled": downsampled,
                       "readings": [{"taken_at": iso(p.taken_at), "celsius": p.celsius, "source": p.source}
                                    for p in points]})
+
+    @app.get(PREFIX + "/alerts")
+    def list_alerts():
+        """Read-only: the latest alerts, newest first, as `hambot alerts` lists them."""
+        from ..core import alerts
+        values = query("limit")
+        limit = whole_number(values, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+        return reply({"alerts": [alert_record(a) for a in alerts.recent(store.database, limit)]})
 
     @app.get(PREFIX + "/openapi.json")
     def openapi():

@@ -60,14 +60,18 @@ class Scale:
         return round(TOP + (self.high - value) / (self.high - self.low) * (HEIGHT - TOP - BOTTOM), 1)
 
 
-def chart_svg(buckets, since, until, range_name, unit, comfort=(None, None), title="Temperature"):
-    """The chart for one range: comfort band, min-max band, mean line with gaps, and labelled axes."""
+def chart_svg(buckets, since, until, range_name, unit, comfort=(None, None), title="Temperature", episodes=()):
+    """The chart for one range: comfort band, alert episodes, min-max band, mean line with gaps, labelled axes.
+
+    `episodes` are (start, end or None, label): each alert's time shaded, so the line shows what raised it.
+    """
     values = [to_unit(v, unit) for b in buckets for v in (b.low, b.high)]
     bounds = [to_unit(c, unit) for c in comfort if c is not None]
     scale = Scale(since, until, min(values + bounds, default=15.0), max(values + bounds, default=25.0))
     parts = [f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="chart-title">',
              f'<title id="chart-title">{escape(title)}</title>']
     parts += _comfort_band(scale, comfort, unit)
+    parts += _episodes(scale, episodes, until)
     parts += _y_axis(scale, unit)
     parts += _x_axis(scale, range_name)
     for run in segments(buckets):
@@ -77,6 +81,16 @@ def chart_svg(buckets, since, until, range_name, unit, comfort=(None, None), tit
                      "No readings in this period</text>")
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+def _episodes(scale, episodes, until):
+    """Alert episodes (hambot/alerts.py) as shaded time spans, each titled with its sentence."""
+    marks = []
+    for start, end, label in episodes:
+        left, right = scale.x(max(start, scale.since)), scale.x(min(end or until, until))
+        marks.append(f'<rect class="episode" x="{left:.1f}" y="{TOP}" width="{max(1.0, right - left):.1f}" '
+                     f'height="{HEIGHT - TOP - BOTTOM}"><title>{escape(label)}</title></rect>')
+    return marks
 
 
 def _comfort_band(scale, comfort, unit):
@@ -159,13 +173,15 @@ def sparkline_svg(buckets, since, until, unit, label):
             f' aria-label="{escape(label)}">{lines}</svg>')
 
 
-def range_chart(history, shown, unit, comfort, now=None):
-    """The chart page's SVG and summary for a range name ("24h", "7d", "30d"), from the bucketed history."""
+def range_chart(history, shown, unit, comfort, episodes_between=lambda since, until: (), now=None):
+    """The chart page's SVG and summary for a range name ("24h", "7d", "30d"), from the bucketed history;
+    episodes_between(since, until) gives the alert episodes to shade, as (start, end or None, sentence)."""
     seconds, width = RANGES[shown][:2]
     until = time.time() if now is None else now
     buckets = history.buckets(width, until - seconds, until)
     svg = chart_svg(buckets, until - seconds, until, shown, unit, comfort,
-                    title=f"Temperature over the last {RANGE_WORDS[shown]}")
+                    title=f"Temperature over the last {RANGE_WORDS[shown]}",
+                    episodes=episodes_between(until - seconds, until))
     return svg, summarize(buckets)
 
 

@@ -133,6 +133,35 @@ SCHEMAS = {
 }
 
 
+SCHEMAS["Alerts"] = {  # alerts (hambot/alerts.py)
+    "type": "object", "additionalProperties": False, "required": ["alerts"],
+    "properties": {"alerts": {"type": "array", "description": "newest first", "items": {
+        "type": "object", "additionalProperties": False,
+        "required": ["id", "kind", "title", "started_at", "ended_at", "ongoing", "celsius", "worst_celsius",
+                     "sentence"],
+        "properties": {
+            "id": {"type": "integer"},
+            "kind": {"enum": ["too_warm", "too_cold", "sensor_silent", "camera", "disk"]},
+            "title": {"type": "string"},
+            "started_at": {"type": "string", "format": "date-time"},
+            "ended_at": {"type": ["string", "null"], "format": "date-time"},
+            "ongoing": {"type": "boolean"},
+            "celsius": {"type": ["number", "null"], "description": "the latest value while it lasted"},
+            "worst_celsius": {"type": ["number", "null"], "description": "the highest (too warm) or lowest"},
+            "sentence": {"type": "string", "description": "what the first message said"}}}}},
+}
+SCHEMAS["Health"]["properties"]["alerts"] = {
+    "type": "object", "additionalProperties": False, "required": ["undelivered", "oldest_undelivered_seconds", "ongoing"],
+    "properties": {
+        "undelivered": {"type": "integer", "minimum": 0, "description": "alert messages not yet delivered"},
+        "oldest_undelivered_seconds": {"type": ["number", "null"], "description": "the oldest one's age"},
+        "ongoing": {"type": "array", "items": {
+            "type": "object", "additionalProperties": False, "required": ["kind", "since", "sentence"],
+            "properties": {"kind": {"type": "string"}, "since": {"type": "string", "format": "date-time"},
+                           "sentence": {"type": "string"}}}}},
+}
+
+
 SCHEMAS["Snapshot"] = {
     **SCHEMAS["Photo"],
     "required": [*SCHEMAS["Photo"]["required"], "reused"],
@@ -197,6 +226,11 @@ def _api_paths():
                 _parameter("until", "query", "ISO 8601 time (default: now)",
                            {"type": "string", "format": "date-time"})],
             "responses": {"200": _json("the readings", _ref("History")), "400": BAD_REQUEST, **SIGN_IN}}},
+        "/api/v1/alerts": {"get": {
+            "summary": "Alerts, newest first (read only)", "operationId": "listAlerts",
+            "parameters": [_parameter("limit", "query", "how many (default 24)", {"type": "integer", "minimum": 1,
+                                                                                   "maximum": 100})],
+            "responses": {"200": _json("the alerts", _ref("Alerts")), "400": BAD_REQUEST, **SIGN_IN}}},
         "/api/v1/openapi.json": {"get": {
             "summary": "This document", "operationId": "getOpenAPI",
             "responses": {"200": {"description": "OpenAPI 3.1",
@@ -206,7 +240,8 @@ def _api_paths():
 
 
 def _page_paths():
-    page = {"200": _html("the page"), "400": _html("a malformed address")}
+    page = {"200": _html("the page"), "400": _html("a malformed address"),
+            "414": {"description": "an address longer than gunicorn reads (4094 bytes), refused before hambot"}}
     image = {"200": {"description": "the image", "content": {"image/jpeg": {}, "image/png": {}}},
              "304": {"description": "not modified (If-None-Match)"}, "404": _html("no such photo")}
     file = {"200": {"description": "the file"}, "304": {"description": "not modified"}, "404": _html("no such file")}

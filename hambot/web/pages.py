@@ -10,6 +10,7 @@ from .cookies import COOKIE_NAME, MAX_AGE
 from .image_files import split_image_name
 from .responses import (PAGE_CACHE, abort, auto_refresh, client_address, int_param, page_response, photo_bytes,
                         refresh_minutes, require_same_origin, see_other, set_cookie)
+from ..core import alerts
 from ..core.budget import in_words
 from ..core.health import camera_trouble
 
@@ -64,8 +65,10 @@ def add_routes(app, hambot, page):
         own = None if refresh.minutes else visitor_photo()  # auto-refresh follows the newest photo
         whose = "Your last photo" if own else "The newest photo" if refresh.minutes else "The latest photo"
         sparkline = chart.sparkline_for(hambot.history, settings.temperature_unit, page.temperature)
+        notices = [alerts.notice(alert, settings.temperature_unit) for alert in alerts.ongoing(store.database)
+                   if alert.kind in alerts.TEMPERATURE_KINDS]  # the camera and the disk have their own notice
         return page.home(own or store.latest(), whose, hambot.thermometer.current(), sparkline,
-                         camera_trouble(store), auto_refresh=refresh)
+                         camera_trouble(store), auto_refresh=refresh, alert_notices=notices)
 
     @app.post("/snapshot")
     def snapshot():

@@ -4,10 +4,14 @@ from bottle import request, response
 
 from . import chart
 from .responses import PAGE_CACHE, abort
+from ..core import alerts
 
 
 def add_routes(app, hambot, page):
     settings = hambot.settings
+
+    def episodes(since, until):
+        return [(a.started_at, a.ended_at, a.sentence) for a in alerts.between(hambot.store.database, since, until)]
 
     @app.get("/temperature")
     def temperature():
@@ -16,5 +20,5 @@ def add_routes(app, hambot, page):
         if shown not in chart.RANGES:
             abort(400, "The address's range part must be 24h, 7d or 30d.")
         comfort = (settings.temperature_comfort_min, settings.temperature_comfort_max)
-        svg, summary = chart.range_chart(hambot.history, shown, settings.temperature_unit, comfort)
+        svg, summary = chart.range_chart(hambot.history, shown, settings.temperature_unit, comfort, episodes)
         return page.temperature_chart(shown, svg, summary, hambot.history.latest())

@@ -84,10 +84,10 @@ class Pages:
     def temperature(self, celsius):
         return format_temperature(celsius, self.settings.temperature_unit)
 
-    def home(self, photo, whose, reading, sparkline, trouble, auto_refresh=None):
+    def home(self, photo, whose, reading, sparkline, trouble, auto_refresh=None, alert_notices=()):
         """`whose` names the photo shown: the visitor's own, or the latest one a newcomer is shown."""
         return self.render("home.tpl", photo=photo, whose=whose, reading=reading, sparkline=sparkline,
-                           trouble=trouble, auto_refresh=auto_refresh)
+                           trouble=trouble, auto_refresh=auto_refresh, alert_notices=alert_notices)
 
     def login(self, target, sentence=None):
         return self.render("login.tpl", target=target, sentence=sentence)

@@ -1,6 +1,7 @@
 % taken = photo and moment(photo.taken_at)
 % rebase('layout.tpl', title=('Photo of ' + taken['text']) if photo else 'Home', nav='home')
 <h1 class="visually-hidden">{{site_title}}</h1>
+% include('alert_notice.tpl', notices=alert_notices)
 % if trouble:
 %   include('trouble.tpl', trouble=trouble)
 % end

@@ -1,0 +1,3 @@
+% for line in notices:
+<p class="notice" role="alert"><strong>{{line}}</strong></p>
+% end
