@@ -105,6 +105,20 @@ MIGRATIONS = (
     CREATE INDEX capture_budget_by_kind ON capture_budget (kind, at);
     CREATE INDEX capture_budget_by_key ON capture_budget (key, at);
     """,
+    """
+    ALTER TABLE photo_totals ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
+    DROP TRIGGER photo_added;
+    DROP TRIGGER photo_removed;
+    CREATE TRIGGER photo_added AFTER INSERT ON photos BEGIN
+        UPDATE photo_totals SET count = count + 1, bytes = bytes + NEW.size, generation = generation + 1;
+    END;
+    CREATE TRIGGER photo_removed AFTER DELETE ON photos BEGIN
+        UPDATE photo_totals SET count = count - 1, bytes = bytes - OLD.size, generation = generation + 1;
+    END;
+    CREATE TRIGGER photo_changed AFTER UPDATE ON photos BEGIN
+        UPDATE photo_totals SET generation = generation + 1;
+    END;
+    """,
 )
 
 
