@@ -76,6 +76,13 @@ class Shutter:
         joined = self.store.captures.after(seen)
         return None if joined is None else self._shot_of(joined)
 
+    def outcome_within(self, seen, seconds, every=0.05):
+        """outcome_after(seen), waiting up to `seconds` for the capture to finish; None if it still has not."""
+        deadline = time.monotonic() + seconds
+        while (shot := self.outcome_after(seen)) is None and time.monotonic() < deadline:
+            time.sleep(every)
+        return shot
+
     def recent_photo(self):
         latest = self.store.latest()
         if latest is not None and self.ready_in(latest, time.time()) > 0:
