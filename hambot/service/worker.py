@@ -211,8 +211,10 @@ class WholeRequestWorker(ThreadWorker):
         self.collect(Connection(self, self.cfg, client_sock, client_addr, listener.getsockname()))
 
     def on_client_socket_readable(self, conn, client):
-        self.poller.unregister(client)
+        """A kept-alive connection's next request: it stays with the poller, whose callback alone changes (no
+        system call), and collect reads it at once."""
         self.keepalived_conns.remove(conn)
+        self.waiting.add(conn)
         self.collect(conn)
 
     def enqueue_req(self, conn):
@@ -229,7 +231,8 @@ class WholeRequestWorker(ThreadWorker):
         self.on_readable(conn, conn.sock)  # the request often came with the connection
 
     def wait_on(self, conn, state, seconds, events, callback):
-        conn.sock.setblocking(False)
+        if conn.sock.gettimeout() != 0.0:  # gettimeout asks Python, not the kernel
+            conn.sock.setblocking(False)
         conn.state, conn.deadline = state, time.monotonic() + seconds
         if conn not in self.waiting:
             self.waiting.add(conn)
