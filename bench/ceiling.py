@@ -1,5 +1,8 @@
 """The ceiling: a bare Bottle app returning one constant page, under hambot's own gunicorn settings.
 
+With `--stock` it runs under stock gunicorn's gthread worker instead of hambot's (every other setting the same:
+workers, threads, access log), so that the worker's own cost shows beside the app's.
+
 At /file it sends the file CEILING_FILE names (the photo hambot serves in the same run) as plainly as Bottle
 can: what a photo of that size costs in Python here, before any of hambot's own work.
 
@@ -7,6 +10,7 @@ Run by bench/live.py with the same HAMBOT_* environment as the hambot server it 
 """
 
 import os
+import sys
 
 import bottle
 
@@ -29,5 +33,13 @@ def ceiling_app():
     return app
 
 
+class StockServer(GunicornServer):
+    def load_config(self):
+        super().load_config()
+        self.cfg.set("worker_class", "gthread")
+
+
 if __name__ == "__main__":
-    GunicornServer(load_settings(), ceiling_app()).run()
+    server = StockServer if "--stock" in sys.argv[1:] else GunicornServer
+    sys.argv[1:] = []  # gunicorn reads the command line too
+    server(load_settings(), ceiling_app()).run()

@@ -90,8 +90,9 @@ def throughput(lab):
     store.thumbnail(photo)
     os.environ["CEILING_FILE"] = str(store.path_of(photo))
     ceiling = lab.start(command=(sys.executable, str(ROOT / "bench" / "ceiling.py")))
+    stock = lab.start(command=(sys.executable, str(ROOT / "bench" / "ceiling.py"), "--stock"))
     size = photo.size // 1000
-    cases = [("ceiling: constant page", ceiling, "/"), ("home `/`", hambot, "/"),
+    cases = [("ceiling: constant page", ceiling, "/"), (STOCK, stock, "/"), ("home `/`", hambot, "/"),
              ("photo page", hambot, f"/photos/{photo.id}"),
              (f"photo bytes (JPEG, {size} kB)", hambot, f"/photos/{photo.filename}"),
              (f"bare Bottle, the same {size} kB file", ceiling, "/file"),
@@ -105,14 +106,20 @@ def throughput(lab):
             row.append((rps, p50, p99, errors))
         rows.append(row)
     store.close()
-    ceiling.stop()
-    hambot.stop()
+    for server in (stock, ceiling, hambot):
+        server.stop()
     print_throughput(rows)
+
+
+STOCK = "ceiling under stock gthread"
 
 
 def print_throughput(rows):
     ceiling = rows[0][1:]
+    stock = next(cells for name, *cells in rows if name == STOCK)
     print("\n### Page throughput (wrk, %d s per cell; req/s, p50 / p99 ms, share of the ceiling)\n" % SECONDS_PER_RUN)
+    print("The ceiling is bare Bottle under hambot's worker; the stock ceiling is the same app under stock "
+          "gunicorn gthread.\n")
     print("| page | " + " | ".join(f"{c} client{'s' if c > 1 else ''}" for c in CONCURRENCY) + " |")
     print("| --- |" + " ---: |" * len(CONCURRENCY))
     for name, *cells in rows:
@@ -122,6 +129,11 @@ def print_throughput(rows):
             shown.append(f"{rps:,.0f} ({p50:.1f} / {p99:.1f}) {rps / top:.2f}×{flagged}")
         print(f"| {name} | " + " | ".join(shown) + " |")
     photo, bare = (next(cells for name, *cells in rows if name.startswith(start)) for start in ("photo bytes", "bare"))
+    print("\n| page | share of the stock-gthread ceiling (1, 10, 50 clients) |\n| --- | ---: |")
+    for name, *cells in rows[2:]:
+        print(f"| {name} | " + ", ".join(f"{ours[0] / theirs[0]:.2f}×" for ours, theirs in zip(cells, stock)) + " |")
+    print("\nhambot's worker against stock gthread, the same bare app: "
+          + ", ".join(f"{ours[0] / theirs[0]:.2f}×" for ours, theirs in zip(ceiling, stock)) + " (1, 10, 50 clients)")
     print("\nphoto bytes against bare Bottle sending the same file: "
           + ", ".join(f"{ours[0] / theirs[0]:.2f}×" for ours, theirs in zip(photo, bare)) + " (1, 10, 50 clients)")
 

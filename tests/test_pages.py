@@ -3,6 +3,7 @@
 import io
 import re
 import threading
+import time
 
 import pytest
 import webtest
@@ -273,6 +274,23 @@ def test_a_press_beyond_the_waiting_threads_gets_the_pending_page_then_the_photo
     assert landed.status_int == 303
     assert landed.headers["Location"] == f"/photos/{web.app.store.latest().id}?shared=1"  # someone else's press
     assert "hambot_photo=" in landed.headers["Set-Cookie"]
+    assert camera_runs.count() == 1
+
+
+def test_the_pending_page_waits_for_the_capture_rather_than_for_its_next_refresh(make_app, camera_runs):
+    web = webtest.TestApp(make_app("held.sh", dead_time=0, threads=2))
+    first = threading.Thread(target=lambda: press(web))
+    first.start()
+    assert camera_runs.wait_for_runs(1) == 1
+    other = webtest.TestApp(web.app)
+    pending_url = press(other).headers["Location"]
+    threading.Timer(0.5, camera_runs.release).start()
+    started = time.monotonic()
+    landed = other.get(pending_url)  # asked while the camera still runs: answered once it is done
+    assert landed.status_int == 303
+    assert time.monotonic() - started < 3
+    assert landed.headers["Location"] == f"/photos/{web.app.store.latest().id}?shared=1"
+    first.join(timeout=30)
     assert camera_runs.count() == 1
 
 

@@ -142,6 +142,20 @@ MIGRATIONS = (
     CREATE INDEX outbox_undelivered ON outbox (next_try_at, seq) WHERE delivered_at IS NULL;
     CREATE INDEX outbox_by_alert ON outbox (alert_seq);
     """,
+    """
+    ALTER TABLE photo_totals ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
+    DROP TRIGGER photo_added;
+    DROP TRIGGER photo_removed;
+    CREATE TRIGGER photo_added AFTER INSERT ON photos BEGIN
+        UPDATE photo_totals SET count = count + 1, bytes = bytes + NEW.size, generation = generation + 1;
+    END;
+    CREATE TRIGGER photo_removed AFTER DELETE ON photos BEGIN
+        UPDATE photo_totals SET count = count - 1, bytes = bytes - OLD.size, generation = generation + 1;
+    END;
+    CREATE TRIGGER photo_changed AFTER UPDATE ON photos BEGIN
+        UPDATE photo_totals SET generation = generation + 1;
+    END;
+    """,
 )
 
 

@@ -76,6 +76,20 @@ class Shutter:
         joined = self.store.captures.after(seen)
         return None if joined is None else self._shot_of(joined)
 
+    def outcome_within(self, seen, seconds, every=0.05):
+        """outcome_after(seen), waiting up to `seconds` while a capture runs; None if it has not ended by then."""
+        deadline = time.monotonic() + seconds
+        while (shot := self.outcome_after(seen)) is None and time.monotonic() < deadline:
+            if not self.camera_busy():
+                return self.outcome_after(seen)  # it may have ended just now; if not, there is nothing to wait for
+            time.sleep(every)
+        return shot
+
+    def camera_busy(self):
+        """Whether a camera run holds the lock now, in this process or another."""
+        with self._camera_lock(blocking=False) as locked:
+            return not locked
+
     def recent_photo(self):
         latest = self.store.latest()
         if latest is not None and self.ready_in(latest, time.time()) > 0:

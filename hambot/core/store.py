@@ -233,6 +233,11 @@ class Store:
         """(number of photos, bytes of their files), kept up to date by triggers: no scan."""
         return self._db().execute("SELECT count, bytes FROM photo_totals").fetchone()
 
+    def generation(self):
+        """A number that changes whenever a photo is added, removed or changed, in the same transaction (triggers):
+        one row read, so a page of photos rendered at one generation can be reused until it moves on."""
+        return self._db().execute("SELECT generation FROM photo_totals").fetchone()[0]
+
     def kept_bytes(self):
         """Bytes of the photos marked to keep (a walk over those few rows only)."""
         return self._db().execute("SELECT coalesce(sum(size), 0) FROM photos WHERE kept = 1").fetchone()[0]

@@ -1,5 +1,7 @@
 """hambot under gunicorn: threaded workers (hambot.service.worker) sized from the settings, the app built once in the master."""
 
+import ctypes
+import gc
 import logging
 import os
 
@@ -35,7 +37,29 @@ def gunicorn_options(settings):
     }
     if os.path.isdir("/dev/shm"):
         options["worker_tmp_dir"] = "/dev/shm"  # heartbeat files off the SD card
+    options["pre_fork"] = share_with_workers
     return options
+
+
+M_ARENA_MAX = -8  # glibc's mallopt parameter
+MALLOC_ARENAS = 2
+
+
+def fewer_malloc_arenas():
+    """At most two malloc arenas, as MALLOC_ARENA_MAX=2 would: glibc's default is up to 8 per core, one per
+    thread that allocates, each holding on to its own freed memory. Set in the master before it forks, so the
+    workers inherit it (the variable itself is read only when a process starts, not by a fork)."""
+    try:
+        ctypes.CDLL(None).mallopt(M_ARENA_MAX, MALLOC_ARENAS)
+    except (OSError, AttributeError):  # not glibc: its own allocator decides
+        pass
+
+
+def share_with_workers(arbiter, worker):
+    """Before each fork: move what the master holds out of the collector's sight, so a collection in a worker
+    never writes to (and so copies) the pages the master shares with it."""
+    gc.collect()
+    gc.freeze()
 
 
 class GunicornServer(BaseApplication):
@@ -46,6 +70,7 @@ class GunicornServer(BaseApplication):
         super().__init__()
 
     def load_config(self):
+        fewer_malloc_arenas()
         for name, value in gunicorn_options(self.settings).items():
             self.cfg.set(name, value)
 

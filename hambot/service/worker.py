@@ -30,7 +30,7 @@ from gunicorn.http.wsgi import Response
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
 from ..web.bodylimit import DIGITS, MAX_BODY
-from ..web.pages import is_legacy_press
+from ..web.pages import waits_on_camera as route_waits_on_camera
 
 REQUEST_SECONDS = 10  # from the connection (or a kept-alive one's next byte) to the request's last byte
 WRITE_SECONDS = 30  # a response the client takes nothing of for this long is abandoned
@@ -40,7 +40,8 @@ SEND_SIZE = 256 * 1024
 DRAIN_SECONDS = 2  # after the last answer, what the client still sends is read and dropped for this long
 
 EXPECT_CONTINUE = re.compile(rb"\nexpect[ \t]*:[ \t]*100-continue", re.IGNORECASE)
-REQUEST_LINE = re.compile(rb"GET ([^ \r\n]+) HTTP/")
+REQUEST_LINE = re.compile(rb"([A-Z]+) ([^ \r\n]+) HTTP/")
+PRESSES = ("/snapshot", "/api/v1/snapshots")  # a press's thread may wait on the camera too, though never parked
 REFUSALS = {
     400: ("Bad Request", "That request is malformed."),
     408: ("Request Timeout", "The request did not arrive in time."),
@@ -138,12 +139,15 @@ def framing_refusal(request):
 
 
 def waits_on_camera(data):
-    """Whether a request is D.O.G.'s legacy GET, whose thread waits for a capture."""
+    """Whether a request's thread may wait for a capture: "park" for D.O.G.'s legacy GET and the pending page,
+    which wait here while they would take the last free thread; "count" for a press, which the shutter bounds."""
     line = REQUEST_LINE.match(data)
     if line is None:
         return False
-    target = urlsplit(line[1].decode("latin-1"))
-    return is_legacy_press(target.path, target.query)
+    method, target = line[1].decode("latin-1"), urlsplit(line[2].decode("latin-1"))
+    if route_waits_on_camera(method, target.path, target.query):
+        return "park"
+    return "count" if method == "POST" and target.path in PRESSES else False
 
 
 def refusal(status):
@@ -207,8 +211,10 @@ class WholeRequestWorker(ThreadWorker):
         self.collect(Connection(self, self.cfg, client_sock, client_addr, listener.getsockname()))
 
     def on_client_socket_readable(self, conn, client):
-        self.poller.unregister(client)
+        """A kept-alive connection's next request: it stays with the poller, whose callback alone changes (no
+        system call), and collect reads it at once."""
         self.keepalived_conns.remove(conn)
+        self.waiting.add(conn)
         self.collect(conn)
 
     def enqueue_req(self, conn):
@@ -225,7 +231,8 @@ class WholeRequestWorker(ThreadWorker):
         self.on_readable(conn, conn.sock)  # the request often came with the connection
 
     def wait_on(self, conn, state, seconds, events, callback):
-        conn.sock.setblocking(False)
+        if conn.sock.gettimeout() != 0.0:  # gettimeout asks Python, not the kernel
+            conn.sock.setblocking(False)
         conn.state, conn.deadline = state, time.monotonic() + seconds
         if conn not in self.waiting:
             self.waiting.add(conn)
@@ -276,12 +283,13 @@ class WholeRequestWorker(ThreadWorker):
         return "whole" if len(conn.arrived) >= conn.needed else "more", conn.needed
 
     def start_or_park(self, conn):
-        """Hand a request to a thread; a legacy press waits here instead while it would take the last free one."""
+        """Hand a request to a thread; a legacy press or a pending page waits here instead while it would take the
+        last free one (with the presses already in threads counted)."""
         conn.waits_on_camera = waits_on_camera(conn.request)
-        if conn.waits_on_camera and self.camera_threads >= max(1, self.cfg.threads - 1):
+        if conn.waits_on_camera == "park" and self.camera_threads >= max(1, self.cfg.threads - 1):
             self.parked.append(conn)
             return
-        self.camera_threads += conn.waits_on_camera
+        self.camera_threads += bool(conn.waits_on_camera)
         super().enqueue_req(conn)
 
     def unpark(self, conn):

@@ -10,6 +10,7 @@ from bottle import HTTPResponse, request
 
 from .bodylimit import MAX_BODY
 from .openapi import openapi_document
+from .pagecache import PageCache
 from ..core.ratelimit import client_key
 from ..core.store import is_valid_id
 from ..core.tokens import TokenError
@@ -36,7 +37,11 @@ def error_body(status, sentence):
 
 
 def reply(body, status=200, **headers):
-    answer = HTTPResponse(json.dumps(body), status, **headers)
+    return reply_json(json.dumps(body), status, **headers)
+
+
+def reply_json(text, status=200, **headers):
+    answer = HTTPResponse(text, status, **headers)
     answer.set_header("Content-Type", "application/json")
     answer.set_header("Cache-Control", "no-store")
     return answer
@@ -126,6 +131,7 @@ def alert_record(alert):
 
 def add_api_routes(app, hambot):
     store, shutter, settings = hambot.store, hambot.shutter, hambot.settings
+    lists = PageCache(store.generation)  # each list's JSON, made once per generation of the photos
 
     def found(photo_id):
         photo = store.get(photo_id)
@@ -140,12 +146,15 @@ def add_api_routes(app, hambot):
         before = values.get("before")
         if before is not None and not is_valid_id(before):
             raise APIError(400, "The query parameter before must be a photo id.")
+        return reply_json(lists.get((before, limit), lambda: photo_list(before, limit)))
+
+    def photo_list(before, limit):
         page = store.page(before=before, limit=limit)
         if page is None:
             raise APIError(404, "There is no photo with the id in before, so the list cannot continue from it.")
         photos, has_older, _ = page
         following = f"{PREFIX}/photos?limit={limit}&before={photos[-1].id}" if has_older else None
-        return reply({"photos": [photo_record(p) for p in photos], "next": following})
+        return json.dumps({"photos": [photo_record(p) for p in photos], "next": following})
 
     @app.get(PREFIX + "/photos/<photo_id>")
     def one_photo(photo_id):

@@ -2,6 +2,7 @@
 
 from bottle import request, response
 
+from .pagecache import PageCache
 from .responses import PAGE_CACHE, abort
 from ..core.store import is_valid_id
 
@@ -10,6 +11,7 @@ GALLERY_PAGE = 24
 
 def add_routes(app, hambot, page):
     store = hambot.store
+    pages = PageCache(store.generation)  # photos never change, so a page of them is made once per generation
 
     @app.get("/photos")
     def gallery():
@@ -18,6 +20,10 @@ def add_routes(app, hambot, page):
         for name, value in (("before", before), ("after", after)):
             if value is not None and not is_valid_id(value):
                 abort(400, f"The address's {name} part is not a photo id.")
+        signed_in = request.environ.get("hambot.signed_in", False)  # the page's only part not from the photos
+        return pages.get((before, after, signed_in), lambda: render(before, after))
+
+    def render(before, after):
         found = store.page(before=before, after=after, limit=GALLERY_PAGE)
         if found is None:
             abort(404, "That photo is no longer here, so the gallery cannot continue from it.")

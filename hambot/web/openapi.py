@@ -29,6 +29,19 @@ def _html(description):
     return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
 
 
+TOO_LONG = {"description": "the address is longer than the server reads (gunicorn's 4094-byte request line), "
+                           "answered before any route"}
+
+
+def _with_long_addresses(paths):
+    """Every operation may meet the server's limit on a request line's length."""
+    for operations in paths.values():
+        for operation in operations.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                operation["responses"] = {**operation["responses"], "414": TOO_LONG}
+    return paths
+
+
 def _redirect(description):
     return {"description": description,
             "headers": {"Location": {"schema": {"type": "string"}, "description": "where to go next"}}}
@@ -327,7 +340,7 @@ def _document():
                                 "`hambot token issue`. Every API error, including 404 for an unknown address "
                                 "and 405 for a method an address does not take, is "
                                 "{\"error\": sentence, \"status\": code}."},
-        "paths": {**_api_paths(), **_page_paths()},
+        "paths": _with_long_addresses({**_api_paths(), **_page_paths()}),
         "components": {
             "schemas": SCHEMAS,
             "securitySchemes": {

@@ -16,12 +16,22 @@ from ..core.health import camera_trouble
 
 LEGACY_QUERY = "get image"  # D.O.G.'s "/?get+image=..." bookmarks
 SHARED_OWN = "?shared=yours"  # a press in the dead time that landed on the photo the visitor took
+PENDING_PATH = "/snapshots/pending"
+PENDING_WAIT = 4  # seconds the pending page waits for the capture before it answers "still taking a photo"
 
 
 def is_legacy_press(path, query_string):
     """D.O.G.'s "/?get+image=get+image": only a non-empty value takes a photo, and the answer waits for it."""
     return path in ("/", "/index") and any(
         name == LEGACY_QUERY and value for name, value in parse_qsl(query_string, keep_blank_values=True))
+
+
+def waits_on_camera(method, path, query_string):
+    """Whether a request's thread may wait on the camera: the legacy press, and the pending page, which waits
+    for the capture it follows (the worker keeps a thread free of these for page views)."""
+    if method != "GET":
+        return False
+    return path == PENDING_PATH or is_legacy_press(path, query_string)
 
 
 def add_routes(app, hambot, page):
@@ -37,7 +47,7 @@ def add_routes(app, hambot, page):
         if shot.error:
             return page_response(shot.status, page.capture_failed(shot.error))
         if shot.photo is None:
-            return see_other(f"/snapshots/pending?after={shot.wait_after}&since={int(time.time())}")
+            return see_other(f"{PENDING_PATH}?after={shot.wait_after}&since={int(time.time())}")
         mine = visitor_photo()
         own = shot.reused and mine is not None and mine.id == shot.photo.id  # pressed again on their own photo
         set_cookie(COOKIE_NAME, hambot.cookie.sign(shot.photo.id), MAX_AGE)
@@ -75,14 +85,15 @@ def add_routes(app, hambot, page):
         require_same_origin()
         return answer(shutter.press("button", client=client_address()))
 
-    @app.get("/snapshots/pending")
+    @app.get(PENDING_PATH)
     def pending():
         response.set_header("Cache-Control", PAGE_CACHE)
         after, since = int_param("after"), int_param("since")
-        shot = shutter.outcome_after(after)
+        too_long = time.time() - since > settings.camera_timeout * 2 + 10
+        shot = shutter.outcome_after(after) if too_long else shutter.outcome_within(after, PENDING_WAIT)
         if shot is not None:
             return answer(shot)
-        if time.time() - since > settings.camera_timeout * 2 + 10:
+        if too_long:
             return page_response(503, page.capture_failed("The camera is still busy; please press again."))
         return page.pending()
 
