@@ -49,15 +49,7 @@ TEMPERATURE_COMFORT_MIN = 20  # °C; the chart shades the band between these two
 TEMPERATURE_COMFORT_MAX = 24  # °C; 20-24 °C suits a hamster
 TEMPERATURE_HISTORY_POINTS = 500  # most readings /api/v1/temperature/history returns at once
 
-# Alerts (hambot/alerts.py): sent through Apprise (https://github.com/caronc/apprise) by the server, with the photo.
-NOTIFY_URLS = []  # Apprise URLs, e.g. ["ntfy://my-topic", "mailtos://user:pass@example.org"]; [] for no messages
-PUBLIC_URL = None  # the address alert links point to, such as "https://cam.example.org"; None for no links
-TEMPERATURE_ALERT_MINUTES = 10  # minutes outside the comfort band before an alert; back 0.5 °C inside ends it
-SENSOR_SILENT_MINUTES = 30  # minutes without a reading before an alert that the probe went silent
-ALERT_REMIND_HOURS = 6  # at most one reminder this often while an alert lasts; None for no reminders
-DAILY_PHOTO_AT = None  # a local time such as "19:00" for a daily photo with the day's low and high; None for none
-
-# Alerts (hambot/alerts.py): sent through Apprise (https://github.com/caronc/apprise) by the server, with the photo.
+# Alerts (hambot/core/alerts.py): sent through Apprise (https://github.com/caronc/apprise) by the server, with the photo.
 NOTIFY_URLS = []  # Apprise URLs, e.g. ["ntfy://my-topic", "mailtos://user:pass@example.org"]; [] for no messages
 PUBLIC_URL = None  # the address alert links point to, such as "https://cam.example.org"; None for no links
 TEMPERATURE_ALERT_MINUTES = 10  # minutes outside the comfort band before an alert; back 0.5 °C inside ends it

@@ -84,7 +84,7 @@ def _store(settings):
 
 
 def _alerting_store(settings):
-    """The store with the alert engine attached: a reading recorded here raises its alerts (hambot/alerts.py)."""
+    """The store with the alert engine attached: a reading recorded here raises its alerts (hambot/core/alerts.py)."""
     from .core.alerts import Alerts, Rules
     store = _store(settings)
     store.alerts = store.captures.alerts = Alerts(Rules.from_settings(settings), store.database)

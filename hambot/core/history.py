@@ -44,7 +44,7 @@ def record(db, taken_at, celsius, source):
 class History:
     def __init__(self, database, alerts=None):
         self.database = database
-        self.alerts = alerts  # hambot.alerts.Alerts, evaluated in the transaction that stores each reading
+        self.alerts = alerts  # core/alerts.py's Alerts, evaluated in the transaction that stores each reading
 
     def record(self, celsius, source, taken_at=None):
         taken_at = time.time() if taken_at is None else taken_at

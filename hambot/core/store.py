@@ -78,7 +78,7 @@ class Store:
         self.db_path = self.data_dir / "hambot.sqlite3"
         self.database = Database(self.db_path)
         self.captures = CaptureLog(self.database)
-        self.alerts = None  # hambot.alerts.Alerts, evaluated in the transaction that stores each capture
+        self.alerts = None  # core/alerts.py's Alerts, evaluated in the transaction that stores each capture
 
     def open(self):
         """Create the folders and bring the index up to date; safe to call from every process."""
@@ -153,7 +153,7 @@ class Store:
                                camera_tool=image.tool, note=image.note)
                 if photo.temperature_c is not None:
                     history.record(db, photo.taken_at, photo.temperature_c, "photo")
-                if self.alerts:  # alerts (hambot/alerts.py)
+                if self.alerts:  # alerts (hambot/core/alerts.py)
                     self.alerts.photo_stored(db, photo.taken_at, photo.temperature_c)
         except BaseException:
             self._remove_files(photo)

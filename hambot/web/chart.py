@@ -84,7 +84,7 @@ def chart_svg(buckets, since, until, range_name, unit, comfort=(None, None), tit
 
 
 def _episodes(scale, episodes, until):
-    """Alert episodes (hambot/alerts.py) as shaded time spans, each titled with its sentence."""
+    """Alert episodes (hambot/core/alerts.py) as shaded time spans, each titled with its sentence."""
     marks = []
     for start, end, label in episodes:
         left, right = scale.x(max(start, scale.since)), scale.x(min(end or until, until))

@@ -146,7 +146,7 @@ SCHEMAS = {
 }
 
 
-SCHEMAS["Alerts"] = {  # alerts (hambot/alerts.py)
+SCHEMAS["Alerts"] = {  # alerts (hambot/core/alerts.py)
     "type": "object", "additionalProperties": False, "required": ["alerts"],
     "properties": {"alerts": {"type": "array", "description": "newest first", "items": {
         "type": "object", "additionalProperties": False,
