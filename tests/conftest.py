@@ -190,6 +190,13 @@ def issue_token(app, name="phone", lifetime=86400):
     return app.tokens.issue(name, lifetime)
 
 
+def spoil_signature(value):
+    """The value with one character of its signature changed, and not the last: a base64 signature's last
+    character carries padding bits, so changing it may leave the signature's bytes, and its validity, as they were."""
+    at = len(value) - 5
+    return value[:at] + ("A" if value[at] != "A" else "B") + value[at + 1:]
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
