@@ -32,6 +32,11 @@ EXIF_ORIENTATION = 0x0112
 SAVE_QUALITY = 92  # a re-encoded JPEG (turned by hambot) keeps nearly all of the camera's detail
 
 
+def no_camera_found(tool, chosen):
+    """Whether the test pattern stood in for a camera: `auto` found none, rather than the owner choosing it."""
+    return tool == TEST_PATTERN and chosen == "auto"
+
+
 class CameraError(Exception):
     """The capture failed; the message is one sentence a visitor can read."""
 
@@ -187,7 +192,7 @@ class Camera:
         return bool(options.rotation or options.hflip or options.vflip)
 
     def _note(self, run, width, height):
-        if run.tool == TEST_PATTERN and self.options.tool == "auto":
+        if no_camera_found(run.tool, self.options.tool):
             return f"No camera was found ({run.not_found})." if run.not_found else "No camera was found."
         return self._size_note(width, height) if run.tool else None
 

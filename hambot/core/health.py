@@ -4,7 +4,7 @@ import time
 from dataclasses import dataclass
 
 from .. import __version__
-from .camera import TEST_PATTERN
+from .camera import no_camera_found
 
 FAILURES_FOR_UNHEALTHY = 3  # the camera's last this many captures all failed
 NO_CAMERA_FOUND = ("No camera was found, so the last photo is hambot's test pattern; "
@@ -38,7 +38,7 @@ def health_report(hambot, iso, full=True):
     free = retention.free_bytes()
     latest = store.captures.latest()
     problems = _problems(camera_trouble(store, latest), free, retention.min_free_bytes, full)
-    if latest is not None and latest.camera_tool == TEST_PATTERN and hambot.settings.camera == "auto":
+    if latest is not None and no_camera_found(latest.camera_tool, hambot.settings.camera):
         problems.append(NO_CAMERA_FOUND)
     status = 503 if problems else 200
     summary = {"status": "failing" if problems else "ok", "problems": problems}

@@ -180,7 +180,7 @@ class Shutter:
     def _log_failure(self, started_at, source, sentence, status, tool):
         try:
             self.store.captures.record_failure(started_at=started_at, source=source, error=sentence, status=status,
-                                      camera_tool=tool)
+                                               camera_tool=tool)
         except sqlite3.Error as error:  # the index itself is failing; the log line still tells
             log.error("could not record the failed capture: %s", error)
 

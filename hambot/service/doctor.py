@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core.camera import TEST_PATTERN, Camera, CameraError
+from ..core.camera import TEST_PATTERN, Camera, CameraError, no_camera_found
 from ..core.camera_devices import CAMERA_NODES
 from ..core.retention import Retention
 from ..core.secret_key import load_secret_key
@@ -152,7 +152,7 @@ def _camera_in_service(store, settings, base):
 
 
 def _judge(settings, tool, note, made):
-    if tool == TEST_PATTERN and settings.camera == "auto":
+    if no_camera_found(tool, settings.camera):
         return Check(False, f"{note or 'No camera was found.'} Every photo would be hambot's test pattern.",
                      "Connect the camera: for a Pi camera check the ribbon cable, then run rpicam-still "
                      "--list-cameras; for a webcam, ls /dev/video*. Or set CAMERA = \"test-pattern\" to mean it.")
