@@ -33,6 +33,8 @@ MAX_PHOTOS = 20000  # most photos kept; None for no limit by count
 MAX_STORAGE_MB = 4000  # most megabytes of photo files kept; None for no limit by size
 MIN_FREE_MB = 256  # free space to leave on the disk; below it, with nothing left to prune, captures are refused
 
+TIMEZONE = None  # an IANA zone such as "Europe/Berlin" that days and photo stamps follow; None for this machine's zone
+
 SITE_TITLE = "hambot"  # the name on every page, for example "Moolah's cam"
 
 SECRET_KEY = None  # signs cookies; None means generate one and keep it in DATA_DIR/secret_key

@@ -156,6 +156,9 @@ MIGRATIONS = (
         UPDATE photo_totals SET generation = generation + 1;
     END;
     """,
+    """
+    CREATE INDEX photos_by_time ON photos (taken_at);
+    """,
 )
 
 

@@ -7,6 +7,9 @@ import re
 import runpy
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .days import machine_zone
 
 DEFAULTS_FILE = Path(__file__).parents[1] / "default_config.py"
 ENV_PREFIX = "HAMBOT_"
@@ -172,6 +175,19 @@ def _local_time(name, value):
     return f"{int(match[1]):02d}:{match[2]}"
 
 
+def _zone(name, value):
+    """An IANA zone name such as Europe/Berlin; None (or "local") means the machine's own zone."""
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "local")):
+        return machine_zone()
+    if isinstance(value, ZoneInfo):
+        return value
+    text = _text(name, value)
+    try:
+        return ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{name} must be a time zone name such as Europe/Berlin, got {value!r}.") from None
+
+
 def _setting(parse):
     return field(metadata={"parse": parse})
 
@@ -221,6 +237,7 @@ class Settings:
     sensor_silent_minutes: float = _setting(_decimal(1, 10080, " minutes"))
     alert_remind_hours: float = _setting(_optional(_decimal(0.01, 8760, " hours")))
     daily_photo_at: str = _setting(_optional(_local_time))
+    timezone: ZoneInfo = _setting(_zone)
     key_sheet: Path = _setting(_optional(_directory))
     log_level: str = _setting(_choice(*LOG_LEVELS))
     log_file: Path = _setting(_optional(_directory))

@@ -290,6 +290,14 @@ class Store:
                           (seq, limit + 1)).fetchall()
         return [_photo(r) for r in reversed(rows[:limit])], True, len(rows) > limit
 
+    def taken_between(self, start, end):
+        """The photos taken in [start, end), oldest first, read a few at a time so a long day costs no memory."""
+        rows = self._db().execute(
+            f"SELECT {PHOTO_COLUMNS} FROM photos WHERE taken_at >= ? AND taken_at < ? ORDER BY taken_at, seq",
+            (start, end))
+        for row in rows:
+            yield _photo(row)
+
     def neighbours(self, photo):
         """The ids of the next older and next newer photo, either None at the ends."""
         seq = self._seq_of(photo.id)

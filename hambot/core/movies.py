@@ -1,0 +1,17 @@
+"""Where each day's time-lapse and its poster frame live: DATA_DIR/movies/YYYY-MM-DD.mp4 and .jpg."""
+
+from pathlib import Path
+
+
+class Movies:
+    def __init__(self, data_dir):
+        self.folder = Path(data_dir) / "movies"
+
+    def path(self, day):
+        return self.folder / f"{day.isoformat()}.mp4"
+
+    def poster_path(self, day):
+        return self.folder / f"{day.isoformat()}.jpg"
+
+    def exists(self, day):
+        return self.path(day).is_file()
