@@ -1,5 +1,6 @@
 """Where each day's time-lapse and its poster frame live: DATA_DIR/movies/YYYY-MM-DD.mp4 and .jpg."""
 
+import shutil
 from pathlib import Path
 
 
@@ -15,3 +16,12 @@ class Movies:
 
     def exists(self, day):
         return self.path(day).is_file()
+
+
+FFMPEG_MISSING = ("ffmpeg is not installed, so no time-lapse can be made: "
+                  "sudo apt install --no-install-recommends ffmpeg")
+
+
+def ffmpeg_missing():
+    """The sentence that says ffmpeg is missing, or None when it is on the PATH."""
+    return None if shutil.which("ffmpeg") else FFMPEG_MISSING
