@@ -60,9 +60,11 @@ apt-python-venv:
 	else echo "Please run: sudo apt-get install python3-venv" >&2; exit 1; fi
 
 # Tools the tests run for real: shellcheck (camera_access.sh), systemd-analyze (the units),
-# Chromium and its WebDriver (the browser tests; Debian's builds, never a downloaded browser).
+# Chromium and its WebDriver (the browser tests; Debian's builds, never a downloaded browser),
+# ffmpeg and ffprobe (time-lapse movies made and checked).
 # The benchmarks add wrk, the load generator. Each is command:Debian package.
-TEST_TOOLS := shellcheck:shellcheck systemd-analyze:systemd chromium:chromium chromedriver:chromium-driver
+TEST_TOOLS := shellcheck:shellcheck systemd-analyze:systemd chromium:chromium chromedriver:chromium-driver \
+  ffmpeg:ffmpeg ffprobe:ffmpeg
 BENCH_TOOLS := wrk:wrk
 
 define apt-install-missing
