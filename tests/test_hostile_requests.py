@@ -386,6 +386,13 @@ def test_pipelined_and_expect_continue_requests_are_answered_in_order(target):
         connection.sendall(body)
         answer = b"".join(iter(lambda: connection.recv(65536), b""))
     assert re.findall(rb"HTTP/1\.1 ([2-5]\d\d) ", answer) in ([b"401"], [b"403"])
+    right = f"password={PASSWORD.replace(' ', '+')}&next=/".encode()  # the body decides: the right password
+    login = (b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\nSec-Fetch-Site: same-origin\r\n"
+             b"Content-Type: application/x-www-form-urlencoded\r\n\r\n" % len(right)) + right
+    with socket.create_connection(("127.0.0.1", target.server.port), timeout=10) as connection:
+        connection.sendall(login + one[:-2] + b"Connection: close\r\n\r\n")  # the body, then the next request
+        answer = b"".join(iter(lambda: connection.recv(65536), b""))
+    assert re.findall(rb"HTTP/1\.1 (\d{3}) ", answer) == [b"303", b"200"]
 
 
 # Framing: where a request ends is decided once, by gunicorn's parser; what it could read two ways is refused.

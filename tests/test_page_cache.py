@@ -76,3 +76,35 @@ def test_both_workers_see_a_photo_added_deleted_or_kept_elsewhere_at_once(start_
     shown, records = listed(server)
     assert shown == {first.id, taken} and [r["id"] for r in records] == [taken, first.id]
     store.close()
+
+
+def photo_pages(server, photo_id, query=""):
+    """A photo's page as every answer of ROUNDS shows it; the workers must agree."""
+    pages = set()
+    for _ in range(ROUNDS):
+        status, _, body = server.request("GET", f"/photos/{photo_id}{query}")
+        assert status == 200
+        pages.add(body.decode())
+    assert len(pages) == 1, "the workers disagree"
+    return pages.pop()
+
+
+def test_a_photos_page_follows_its_neighbours_and_its_kept_mark_from_any_process(start_server, tmp_path):
+    server = start_server(workers=2, threads=2, dead_time=0)
+    store = open_store(tmp_path / "data")
+    first = add_photo(store)
+    page = photo_pages(server, first.id)
+    assert "Kept:" not in page and "Newer</a>" not in page
+
+    second = add_photo(store)
+    assert f'href="/photos/{second.id}"' in photo_pages(server, first.id)
+    store.set_kept(first.id, True)
+    assert "Kept:" in photo_pages(server, first.id)
+    store.delete(second.id)
+    assert f'href="/photos/{second.id}"' not in photo_pages(server, first.id)
+    assert 'value="5" selected>' in photo_pages(server, first.id, "?refresh=5")
+    assert 'value="0" selected>' in photo_pages(server, first.id)
+    for _ in range(ROUNDS):  # how long ago it was taken is told anew each time
+        status, _, body = server.request("GET", f"/photos/{first.id}?shared=1")
+        assert status == 200 and b"Someone took this" in body
+    store.close()

@@ -8,6 +8,7 @@ from bottle import request, response
 from . import chart
 from .cookies import COOKIE_NAME, MAX_AGE
 from .image_files import split_image_name
+from .pagecache import PageCache
 from .responses import (PAGE_CACHE, abort, auto_refresh, client_address, int_param, page_response, photo_bytes,
                         refresh_minutes, require_same_origin, see_other, set_cookie)
 from ..core import alerts
@@ -36,6 +37,7 @@ def waits_on_camera(method, path, query_string):
 
 def add_routes(app, hambot, page):
     store, shutter, settings = hambot.store, hambot.shutter, hambot.settings
+    photo_pages = PageCache(store.generation, size=64)  # a photo's page changes only with the photos around it
 
     def visitor_photo():
         return store.get(hambot.cookie.verify(request.get_cookie(COOKIE_NAME)))
@@ -107,7 +109,10 @@ def add_routes(app, hambot, page):
             response.set_header("Cache-Control", PAGE_CACHE)
             shared = {"1": "someone", "yours": "you"}.get(request.query.get("shared"))  # the dead time gave it
             refresh = auto_refresh(f"/photos/{found.id}", "/latest")
-            return page.photo(found, *store.neighbours(found), shared=shared, auto_refresh=refresh)
+            render = lambda: page.photo(found, *store.neighbours(found), shared=shared, auto_refresh=refresh)  # noqa: E731
+            if shared:
+                return render()  # says how long ago it was taken, so it is made anew each time
+            return photo_pages.get((found.id, refresh.minutes, request.environ.get("hambot.signed_in", False)), render)
         return photo_bytes(store.path_of(found), found.content_type, found.id)
 
     @app.get("/latest")
