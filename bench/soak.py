@@ -19,6 +19,7 @@ CLIENTS = 20
 CAPTURE_EVERY = 10
 SAMPLES = 30
 ALLOWED_GROWTH_MB = 8  # a worker's caches fill early on; after that nothing may keep growing
+LIMIT_MB = 60  # the whole service, master and workers, at every sample
 
 
 def open_files(master):
@@ -89,8 +90,10 @@ def judge(samples):
     settled = samples[len(samples) // 3:]  # after the first third, when caches have filled
     memory_growth = settled[-1][0] - min(s[0] for s in settled)
     files_growth = settled[-1][1] - min(s[1] for s in settled)
-    print(f"\nafter the first third: PSS grew {memory_growth:.1f} MB, open files grew by {files_growth}")
-    return 0 if memory_growth <= ALLOWED_GROWTH_MB and files_growth <= 2 else 1
+    peak = max(s[0] for s in samples)
+    print(f"\nafter the first third: PSS grew {memory_growth:.1f} MB, open files grew by {files_growth}; "
+          f"the most PSS at any sample: {peak:.1f} MB (limit {LIMIT_MB} MB)")
+    return 0 if memory_growth <= ALLOWED_GROWTH_MB and files_growth <= 2 and peak < LIMIT_MB else 1
 
 
 if __name__ == "__main__":

@@ -173,6 +173,12 @@ def _statements(script):
             pending = ""
 
 
+# Each thread of each worker has its own connection, and each connection its own page cache: SQLite's default
+# of 2 MB each grows, as the index does, to tens of MB in all on a Pi. The queries are index seeks of a few pages,
+# and what they read again stays in the kernel's page cache, which every process shares.
+CACHE_KIB = 256
+
+
 class _Forks:
     """Counts the forks that led to this process, so a connection opened before a fork is never reused after it.
 
@@ -211,6 +217,7 @@ class Database:
             db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
             db.execute("PRAGMA synchronous=FULL")
             db.execute("PRAGMA foreign_keys=ON")
+            db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
             local.db, local.fork = db, _Forks.count
         return local.db
 

@@ -38,6 +38,7 @@ def waits_on_camera(method, path, query_string):
 def add_routes(app, hambot, page):
     store, shutter, settings = hambot.store, hambot.shutter, hambot.settings
     photo_pages = PageCache(store.generation, size=64)  # a photo's page changes only with the photos around it
+    home_pages = PageCache(store.generation)  # the same photo, reading, curve and notices make the same page
 
     def visitor_photo():
         return store.get(hambot.cookie.verify(request.get_cookie(COOKIE_NAME)))
@@ -77,10 +78,12 @@ def add_routes(app, hambot, page):
         own = None if refresh.minutes else visitor_photo()  # auto-refresh follows the newest photo
         whose = "Your last photo" if own else "The newest photo" if refresh.minutes else "The latest photo"
         sparkline = chart.sparkline_for(hambot.history, settings.temperature_unit, page.temperature)
-        notices = [alerts.notice(alert, settings.temperature_unit) for alert in alerts.ongoing(store.database)
-                   if alert.kind in alerts.TEMPERATURE_KINDS]  # the camera and the disk have their own notice
-        return page.home(own or store.latest(), whose, hambot.thermometer.current(), sparkline,
-                         camera_trouble(store), auto_refresh=refresh, alert_notices=notices)
+        notices = tuple(alerts.notice(alert, settings.temperature_unit) for alert in alerts.ongoing(store.database)
+                        if alert.kind in alerts.TEMPERATURE_KINDS)  # the camera and the disk have their own notice
+        shown = (own or store.latest(), whose, hambot.thermometer.current(), sparkline, camera_trouble(store))
+        signed_in = request.environ.get("hambot.signed_in", False)
+        return home_pages.get((*shown, refresh, notices, signed_in),
+                              lambda: page.home(*shown, auto_refresh=refresh, alert_notices=notices))
 
     @app.post("/snapshot")
     def snapshot():
