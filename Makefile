@@ -89,6 +89,8 @@ install:
 	$(SYSTEM_PYTHON) -m venv $(PREFIX)/venv
 	$(PREFIX)/venv/bin/python -m pip install --quiet --disable-pip-version-check -c pip_requirements.txt .
 	$(PREFIX)/venv/bin/hambot install-service --prefix $(PREFIX)
+	@command -v ffmpeg >/dev/null || echo "Optional, for the daily time-lapse (large, so not installed for you):" \
+	  "sudo apt install --no-install-recommends ffmpeg"
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
