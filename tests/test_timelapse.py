@@ -170,6 +170,16 @@ def test_photos_of_other_sizes_and_a_png_are_scaled_onto_one_frame_and_a_broken_
     assert max(wide_frame.getpixel((320, 40))) < 40  # black above the wide photo: letterboxed, not stretched
 
 
+def test_a_day_whose_photos_all_fail_to_decode_is_a_sentence_and_no_file(timelapse, store, tmp_path):
+    for photo_id in day_of_photos(store, 2):
+        (store.photos_dir / f"{photo_id}.jpg").write_bytes(b"garbage")
+    done = timelapse(DAY.isoformat())
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == ("hambot: None of the 2 photo(s) of 2026-05-04 could be read, "
+                                                    "so no time-lapse was made.")
+    assert not movies_of(tmp_path).path(DAY).exists() and leftovers(tmp_path) == []
+
+
 def _near(pixel, colour, within=40):
     return all(abs(a - b) <= within for a, b in zip(pixel, colour))
 

@@ -166,11 +166,12 @@ class Timelapse:
             finally:
                 _close(ffmpeg.stdin)
                 status = ffmpeg.wait()
-            if status != 0:
-                raise TimelapseError(f"ffmpeg failed, so no time-lapse was made: {_last_line(said, status)}")
+            failure = _last_line(said, status) if status != 0 else None
         if not frames:
             raise TimelapseError(f"None of the {plan.count} photo(s) of {plan.day.isoformat()} could be read, "
                                  "so no time-lapse was made.")
+        if failure:
+            raise TimelapseError(f"ffmpeg failed, so no time-lapse was made: {failure}")
         return frames, skipped, still
 
     def _feed(self, plan, pipe, progress):
