@@ -30,6 +30,7 @@ bench: $(TESTING) bench-packages
 	$(BIN)/python bench/live.py
 	$(BIN)/python bench/history_scale.py
 	$(BIN)/python bench/alert_cost.py
+	$(BIN)/python bench/timelapse.py
 
 soak: $(TESTING)
 	$(BIN)/python bench/soak.py
@@ -62,10 +63,10 @@ apt-python-venv:
 # Tools the tests run for real: shellcheck (camera_access.sh), systemd-analyze (the units),
 # Chromium and its WebDriver (the browser tests; Debian's builds, never a downloaded browser),
 # ffmpeg and ffprobe (time-lapse movies made and checked).
-# The benchmarks add wrk, the load generator. Each is command:Debian package.
+# The benchmarks add wrk, the load generator, and ffmpeg (the time-lapse's). Each is command:Debian package.
 TEST_TOOLS := shellcheck:shellcheck systemd-analyze:systemd chromium:chromium chromedriver:chromium-driver \
   ffmpeg:ffmpeg ffprobe:ffmpeg
-BENCH_TOOLS := wrk:wrk
+BENCH_TOOLS := wrk:wrk ffmpeg:ffmpeg
 
 define apt-install-missing
 	@missing=""; for pair in $(1); do \
@@ -89,6 +90,8 @@ install:
 	$(SYSTEM_PYTHON) -m venv $(PREFIX)/venv
 	$(PREFIX)/venv/bin/python -m pip install --quiet --disable-pip-version-check -c pip_requirements.txt .
 	$(PREFIX)/venv/bin/hambot install-service --prefix $(PREFIX)
+	@command -v ffmpeg >/dev/null || echo "Optional, for the daily time-lapse (large, so not installed for you):" \
+	  "sudo apt install --no-install-recommends ffmpeg"
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

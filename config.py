@@ -34,6 +34,8 @@ MAX_STORAGE_MB = 4000  # most megabytes of photo files kept; None for no limit b
 MIN_FREE_MB = 256  # free space to leave on the disk; below it, with nothing left to prune, captures are refused
 
 TIMEZONE = None  # an IANA zone such as "Europe/Berlin" that days and photo stamps follow; None for this machine's zone
+STAMP = False  # True writes the time and temperature into a corner of every stored photo (the original is not kept)
+MAX_MOVIES_MB = 500  # most megabytes of daily time-lapse movies kept, oldest day first; None for no limit
 
 SITE_TITLE = "hambot"  # the name on every page, for example "Moolah's cam"
 

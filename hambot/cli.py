@@ -136,6 +136,27 @@ def _local(timestamp):
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp))
 
 
+def _timelapse(settings, args):
+    from .core.timelapse import Progress, Timelapse, TimelapseError, yesterday
+    day = args.day or yesterday(settings.timezone)
+    try:
+        made = Timelapse.from_settings(_store(settings), settings).make(day, Progress(sys.stderr, day.isoformat()))
+    except TimelapseError as error:
+        raise UsageError(str(error)) from None
+    skipped = f"; {made.skipped} photo(s) could not be read and were left out" if made.skipped else ""
+    print(f"{made.path}: {made.frames} photo(s), {made.seconds:.1f} s at {float(made.plan.fps):g} frames a second, "
+          f"{made.plan.width}×{made.plan.height}{skipped}; poster {made.poster.name}.")
+    return 0
+
+
+def _day(text):
+    from .core.days import parse_day
+    day = parse_day(text)
+    if day is None:
+        raise argparse.ArgumentTypeError(f"a day is a date such as 2026-03-29, not {text!r}")
+    return day
+
+
 def _prune(settings, args):
     from .core.retention import Retention
     store = _store(settings)
@@ -180,9 +201,9 @@ def _doctor(settings, args):
     from .service.doctor import run_checks
     failed = 0
     for check in run_checks():
-        print(f"{'✓' if check.ok else '✗'} {check.text}", flush=True)
-        if not check.ok:
-            failed += 1
+        print(f"{'✗' if not check.ok else '!' if check.warning else '✓'} {check.text}", flush=True)
+        if not check.ok or check.warning:
+            failed += not check.ok
             print(f"    fix: {check.fix}", flush=True)
     print("All checks passed." if not failed else f"{failed} check(s) failed.")
     return 0 if not failed else 1
@@ -301,6 +322,10 @@ def parser():
     alert_list.add_argument("--limit", type=int, default=20, help="how many (default 20)")
     alert_list.set_defaults(run=_alerts)
 
+    timelapse = commands.add_parser("timelapse", help="make a day's time-lapse movie and poster with ffmpeg "
+                                    "(the timer makes yesterday's after midnight)")
+    timelapse.add_argument("day", nargs="?", type=_day, help="YYYY-MM-DD in TIMEZONE (default yesterday)")
+    timelapse.set_defaults(run=_timelapse)
     commands.add_parser("prune", help="apply MAX_PHOTOS, MAX_STORAGE_MB and MIN_FREE_MB now and list what "
                         "was removed").set_defaults(run=_prune)
     keep = commands.add_parser("keep", help="mark a photo so retention never removes it")

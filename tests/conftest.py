@@ -197,6 +197,25 @@ def spoil_signature(value):
     return value[:at] + ("A" if value[at] != "A" else "B") + value[at + 1:]
 
 
+@pytest.fixture
+def small_disk(tmp_path):
+    """DATA_DIR on a real 4 MB file system, so free space is what the test makes it."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root; CI runs as root")
+    mount = tmp_path / "data"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], check=True)
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def fill(folder, leave_bytes):
+    """Write a ballast file so that about `leave_bytes` stay free."""
+    stats = os.statvfs(folder)
+    free = stats.f_bavail * stats.f_frsize
+    (folder / "ballast").write_bytes(b"\0" * max(0, free - leave_bytes))
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

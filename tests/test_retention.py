@@ -1,15 +1,12 @@
 """Storage that never fills: MAX_PHOTOS, MAX_STORAGE_MB, MIN_FREE_MB, kept photos, and 507 on a full disk."""
 
 import io
-import os
 import random
-import subprocess
 
-import pytest
 import webtest
 from PIL import Image
 
-from conftest import add_photo, issue_token
+from conftest import add_photo, fill, issue_token
 
 
 def noise_jpeg(size_kb):
@@ -102,25 +99,6 @@ def test_photo_totals_follow_every_add_and_delete(make_app):
     store.delete_many(photos[2:])
     real = store.database.connection().execute("SELECT count(*), sum(size) FROM photos").fetchone()
     assert store.totals() == real == (1, photos[0].size)
-
-
-@pytest.fixture
-def small_disk(tmp_path):
-    """DATA_DIR on a real 4 MB file system, so free space is what the test makes it."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root; CI runs as root")
-    mount = tmp_path / "data"
-    mount.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], check=True)
-    yield mount
-    subprocess.run(["umount", "-l", str(mount)], check=True)
-
-
-def fill(folder, leave_bytes):
-    """Write a ballast file so that about `leave_bytes` stay free."""
-    stats = os.statvfs(folder)
-    free = stats.f_bavail * stats.f_frsize
-    (folder / "ballast").write_bytes(b"\0" * max(0, free - leave_bytes))
 
 
 def test_a_low_disk_prunes_old_photos_before_the_camera_runs(make_app, small_disk, camera_runs):

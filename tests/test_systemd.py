@@ -13,7 +13,7 @@ import pytest
 
 from conftest import ROOT
 from hambot.core.camera_devices import CAMERA_NODES
-from hambot.service.install import UNITS, Layout, render_unit
+from hambot.service.install import ENABLED, UNITS, Layout, render_unit
 
 SERVICES = [name for name in UNITS if name.endswith(".service")]
 CAMERA_SERVICES = ("hambot.service", "hambot-capture.service")
@@ -79,6 +79,16 @@ def test_the_timers_take_a_photo_hourly_catching_up_after_downtime_and_read_ever
     assert "OnCalendar=*:0/5" in (ROOT / "systemd" / "hambot-temperature.timer").read_text().splitlines()
     assert "ExecStart=/opt/hambot/venv/bin/hambot capture --source schedule" in \
         (ROOT / "systemd" / "hambot-capture.service").read_text()
+
+
+def test_the_timelapse_timer_makes_yesterdays_movie_after_midnight_and_catches_up_after_downtime():
+    timer = (ROOT / "systemd" / "hambot-timelapse.timer").read_text().splitlines()
+    assert "OnCalendar=*-*-* 00:20:00" in timer and "Persistent=true" in timer
+    service = (ROOT / "systemd" / "hambot-timelapse.service").read_text().splitlines()
+    assert "ExecStart=/opt/hambot/venv/bin/hambot timelapse" in service and "PrivateNetwork=yes" in service
+    assert "hambot-timelapse.timer" in ENABLED
+    done = analyze("calendar", "--iterations=2", "*-*-* 00:20:00")
+    assert done.returncode == 0 and done.stdout.count("00:20:00") >= 2, done.stdout + done.stderr
 
 
 def test_render_unit_puts_in_the_real_paths_and_user():

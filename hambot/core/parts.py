@@ -12,6 +12,7 @@ from .retention import Retention
 from .secret_key import load_secret_key
 from .settings import ConfigError
 from .shutter import Shutter
+from .stamp import Stamp
 from .store import Store, open_store
 from .thermometer import Thermometer
 from .tokens import Tokens
@@ -31,6 +32,7 @@ class Parts:
         self.secret = load_secret_key(settings)
         self.alerts = alerts.Alerts(alerts.Rules.from_settings(settings), self.store.database)
         self.store.alerts = self.store.captures.alerts = self.alerts  # evaluated where captures are stored
+        self.store.stamp = Stamp.from_settings(settings) if settings.stamp else None
         self.history = History(self.store.database, self.alerts)
         self.notifier, self.sender = Notifier(settings.notify_urls), None
         self.tokens = token_book(self.store, settings, self.secret)

@@ -238,6 +238,8 @@ class Settings:
     alert_remind_hours: float = _setting(_optional(_decimal(0.01, 8760, " hours")))
     daily_photo_at: str = _setting(_optional(_local_time))
     timezone: ZoneInfo = _setting(_zone)
+    stamp: bool = _setting(_boolean)
+    max_movies_mb: float = _setting(_optional(_decimal(1, math.inf, " MB")))
     key_sheet: Path = _setting(_optional(_directory))
     log_level: str = _setting(_choice(*LOG_LEVELS))
     log_file: Path = _setting(_optional(_directory))
@@ -253,6 +255,10 @@ class Settings:
     @property
     def max_storage_bytes(self):
         return None if self.max_storage_mb is None else int(self.max_storage_mb * 1024 * 1024)
+
+    @property
+    def max_movies_bytes(self):
+        return None if self.max_movies_mb is None else int(self.max_movies_mb * 1024 * 1024)
 
     @property
     def max_photo_bytes(self):

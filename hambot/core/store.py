@@ -79,6 +79,7 @@ class Store:
         self.database = Database(self.db_path)
         self.captures = CaptureLog(self.database)
         self.alerts = None  # core/alerts.py's Alerts, evaluated in the transaction that stores each capture
+        self.stamp = None  # core/stamp.py's Stamp when STAMP is on: the time and temperature written into each photo
 
     def open(self):
         """Create the folders and bring the index up to date; safe to call from every process."""
@@ -122,17 +123,25 @@ class Store:
 
     def add(self, image, *, reading, source, started_at):
         """Move a checked image into the store under a new id and index it with its capture."""
+        taken_at = time.time()
+        if self.stamp:  # before the thumbnail, so both show it; the unstamped pixels are not kept
+            image = self._stamped(image, taken_at, reading)
         thumbnail = self._make_thumbnail(image.path, "capture")
         try:
-            return self._add(image, thumbnail, reading, source, started_at)
+            return self._add(image, thumbnail, reading, source, started_at, taken_at)
         finally:
             if thumbnail:
                 thumbnail.unlink(missing_ok=True)
 
-    def _add(self, image, thumbnail, reading, source, started_at):
-        _fsync_file(image.path)
+    def _stamped(self, image, taken_at, reading):
+        """The image with the stamp written into its file, which then holds only the stamped pixels."""
+        width, height, size = self.stamp.stamp_file(image.path, image.content_type, taken_at, reading.celsius)
+        return dataclasses.replace(image, width=width, height=height, size=size)
+
+    def _add(self, image, thumbnail, reading, source, started_at, taken_at):
+        fsync_file(image.path)
         while True:
-            photo = Photo(new_id(), time.time(), reading.celsius, reading.problem, source,
+            photo = Photo(new_id(), taken_at, reading.celsius, reading.problem, source,
                           image.size, image.width, image.height, image.content_type, camera_tool=image.tool)
             marker = self._mark_storing(photo.id)
             try:
@@ -142,7 +151,7 @@ class Store:
                 marker.unlink()
                 continue
         image.path.unlink()
-        _fsync_dir(self.photos_dir)
+        fsync_dir(self.photos_dir)
         try:
             if thumbnail:
                 os.replace(thumbnail, self.thumbnail_path_of(photo))
@@ -166,7 +175,7 @@ class Store:
         """A durable note that photo_id's files may exist before its row: a crash in between is undone at start."""
         marker = self.temp_dir / f"{STORING}{photo_id}"
         marker.touch()
-        _fsync_dir(self.temp_dir)
+        fsync_dir(self.temp_dir)
         return marker
 
     def _undo_unfinished(self, marker):
@@ -326,11 +335,11 @@ def _photo(row):
     return Photo(*row[:9], kept=bool(row[9]), camera_tool=row[10])
 
 
-def _fsync_file(path):
+def fsync_file(path):
     _fsync(path, os.O_RDONLY)
 
 
-def _fsync_dir(path):
+def fsync_dir(path):
     _fsync(path, os.O_RDONLY | os.O_DIRECTORY)
 
 

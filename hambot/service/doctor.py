@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..core.camera import TEST_PATTERN, Camera, CameraError, no_camera_found
 from ..core.camera_devices import CAMERA_NODES
+from ..core.movies import ffmpeg_missing
 from ..core.retention import Retention
 from ..core.secret_key import load_secret_key
 from ..core.settings import ConfigError, load_settings
@@ -31,6 +32,7 @@ class Check:
     ok: bool
     text: str
     fix: str = ""
+    warning: bool = False  # passes, but something optional is missing (shown with a !, with its fix)
 
 
 def run_checks(environ=None):
@@ -48,6 +50,7 @@ def run_checks(environ=None):
     yield _secret_key(settings)
     yield _camera(store, settings)
     yield _sensor(settings)
+    yield _ffmpeg()
     yield from _devices()
 
 
@@ -214,6 +217,14 @@ def _sensor(settings):
         return Check(False, f"The sensor {reading.sensor_id} reads {shown}, which no enclosure should be.",
                      "Check the probe sits in the enclosure and its wires are sound.")
     return Check(True, f"The sensor {reading.sensor_id} reads {shown}.")
+
+
+def _ffmpeg():
+    """A time-lapse is optional, so a missing ffmpeg is a warning, never a failure."""
+    missing = ffmpeg_missing()
+    if missing:
+        return Check(True, missing, "Only the time-lapse needs it; everything else works without it.", warning=True)
+    return Check(True, "ffmpeg is installed, so hambot timelapse can make each day's movie.")
 
 
 def _devices(dev=Path("/dev")):
