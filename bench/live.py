@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from PIL import Image  # noqa: E402
 
 from conftest import CAMERAS, FakeW1Bus, RunningServer, add_photo, settings_environ  # noqa: E402
+from receivers import JsonReceiver  # noqa: E402
 from hambot.core.store import open_store  # noqa: E402
 
 SECONDS_PER_RUN = 3
@@ -232,21 +233,28 @@ def responsiveness(lab):
 
 
 def memory(lab):
-    server = lab.start()
+    """As an owner with alerts set up runs it: one NOTIFY_URL, and a too-warm alert delivered during the run."""
+    hook = JsonReceiver()
+    server = lab.start(notify_urls=hook.url(), temperature_alert_minutes=0, temperature_comfort_max=24, dead_time=0)
     store = open_store(server.folder / "data")
     photo = add_photo(store)
     store.close()
     for path in paths_for_memory(photo) * 20:  # every worker booted and each page served once
         request(server, "GET", path)
     idle = rss_by_process(server.process.pid)
+    lab.w1.add_sensor(celsius=30)  # too warm: the next photo raises an alert, and a worker's sender delivers it
+    request(server, "POST", "/snapshot", headers={"Sec-Fetch-Site": "same-origin"})
     served = 0
     while served < 10_000:
         for path in paths_for_memory(photo):
             served += wrk(f"http://127.0.0.1:{server.port}{path}", 10, seconds=1)[4]
     after = rss_by_process(server.process.pid)
     server.stop()
-    print("\n### Memory (default settings: 2 workers × 4 threads; MB)\n")
-    print(f"| process | RSS idle | RSS after {served:,} requests | PSS idle | PSS after |")
+    hook.down()
+    lab.w1.add_sensor()
+    print("\n### Memory (default settings: 2 workers × 4 threads, one NOTIFY_URL; MB)\n")
+    print(f"| process | RSS idle | RSS after {served:,} requests and {len(hook.posts)} alert(s) sent | PSS idle "
+          "| PSS after |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for name in idle:
         (rss0, pss0), (rss1, pss1) = idle[name], after.get(name, (0, 0))

@@ -1,7 +1,9 @@
 """Where alerts go: the NOTIFY_URLS, checked at start-up and sent to through Apprise, photo attached."""
 
-import contextlib
+import json
 import logging
+import subprocess
+import sys
 import threading
 import time
 
@@ -11,6 +13,8 @@ from .settings import ConfigError
 log = logging.getLogger(__name__)
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
 TIMEOUT = 10  # seconds Apprise may wait to connect and to read, so a stuck service frees the sender in time
+SEND_SECONDS = 6 * TIMEOUT  # the whole child, a photo's upload included; then it is stopped
+CHECK_SECONDS = 60  # Apprise's start on a Pi Zero takes a few seconds
 
 
 def position(index):
@@ -26,30 +30,29 @@ def scheme(url):
     return url.partition("://")[0].lower() if "://" in url else None
 
 
-@contextlib.contextmanager
-def _quiet_apprise():
-    """Apprise logs a URL it cannot use in full; keep its secret out of our log."""
-    logger = logging.getLogger("apprise")
-    before, logger.disabled = logger.disabled, True
+def in_child(request, timeout):
+    """Apprise's answer to `request` from a child process (hambot/core/apprise_child.py says why); None if the
+    child did not answer in time or at all."""
     try:
-        yield
-    finally:
-        logger.disabled = before
+        done = subprocess.run([sys.executable, "-m", "hambot.core.apprise_child"], input=json.dumps(request),
+                              capture_output=True, text=True, timeout=timeout, check=False)
+        return json.loads(done.stdout) if done.returncode == 0 else None
+    except (subprocess.TimeoutExpired, ValueError, OSError):
+        return None
 
 
 def check_urls(urls):
-    """Each URL as an Apprise service object; a ConfigError naming the first unusable one by its position."""
-    import apprise
-    services = []
-    for index, url in enumerate(urls):
-        with _quiet_apprise():
-            service = apprise.Apprise.instantiate(url, suppress_exceptions=True)
-        if not service:
-            kind = f"({scheme(url)}://) " if scheme(url) else ""
-            raise ConfigError(f"NOTIFY_URLS: {position(index)} {kind}is not one Apprise can use; check it against "
-                              "the Apprise wiki for its service.")
-        services.append(service)
-    return services
+    """A ConfigError naming the first of the URLs Apprise cannot use, by its position (its text holds secrets)."""
+    if not urls:
+        return
+    found = in_child({"do": "check", "urls": list(urls)}, CHECK_SECONDS)
+    if found is None:
+        raise ConfigError("NOTIFY_URLS could not be checked: Apprise did not answer; is it installed?")
+    index = found["unusable"]
+    if index is not None:
+        kind = f"({scheme(urls[index])}://) " if scheme(urls[index]) else ""
+        raise ConfigError(f"NOTIFY_URLS: {position(index)} {kind}is not one Apprise can use; check it against "
+                          "the Apprise wiki for its service.")
 
 
 class Notifier:
@@ -64,18 +67,18 @@ class Notifier:
 
     def send(self, target, title, body, attachment=None):
         """None when the service took the message, else one sentence on why not (no secret in it)."""
-        import apprise
         if target >= len(self.urls):
             return f"{_capital(position(target))} is no longer in NOTIFY_URLS."
-        sender = apprise.Apprise()
-        with _quiet_apprise():
-            sender.add(self._with_timeouts(self.urls[target]))
-        attach = apprise.AppriseAttachment(str(attachment)) if attachment else None
-        try:
-            ok = sender.notify(body=body, title=title, attach=attach)
-        except Exception as error:  # a plugin's failure must never stop the sender
-            return f"{_capital(position(target))} failed: {type(error).__name__}."
-        return None if ok else f"{_capital(position(target))} did not take the message."
+        found = in_child({"do": "send", "url": self._with_timeouts(self.urls[target]), "title": title,
+                          "body": body, "attachment": str(attachment) if attachment else None}, SEND_SECONDS)
+        result = found and found["result"]
+        if result == "ok":
+            return None
+        if result == "refused":
+            return f"{_capital(position(target))} did not take the message."
+        if result:
+            return f"{_capital(position(target))} failed: {result}."
+        return f"{_capital(position(target))} did not answer within {SEND_SECONDS} s."
 
     @staticmethod
     def _with_timeouts(url):
