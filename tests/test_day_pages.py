@@ -130,7 +130,8 @@ def test_the_list_pages_through_days_with_a_date_cursor(make_app, monkeypatch):
     assert re.findall(r'<li><a href="/days/([0-9-]+)"', older) == [f"2026-01-0{n}" for n in range(5, 0, -1)]
     assert "/days?after=2026-01-05" in older
     assert web.get("/days?after=2026-01-05").text.count('<li><a href="/days/') == 30
-    web.get("/days?before=2026-13-01", status=400)
+    web.get("/days?before=2026-1-1", status=400)
+    assert web.get("/days?before=1900-13-01").text.count("<li><a") == 0  # any YYYY-MM-DD is a cursor
 
 
 def test_deleting_photos_updates_the_days_count_low_and_high(make_app, monkeypatch, hambot):

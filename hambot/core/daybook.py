@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
-from .days import parse_day
+from .days import DAY, parse_day
 from .store import PHOTO_COLUMNS, Photo, _photo, is_valid_id
 
 JOINED_COLUMNS = ", ".join(f"p.{name.strip()}" for name in PHOTO_COLUMNS.split(","))
@@ -22,6 +22,11 @@ class DaySummary:
 FIRST_DAY, LAST_DAY = datetime.date(1970, 1, 1), datetime.date(9999, 12, 30)  # 9999-12-31 has no end
 
 
+def day_cursor(text):
+    """A page's cursor: any YYYY-MM-DD, compared as text (a cursor need not be a real date, or have photos)."""
+    return text if isinstance(text, str) and DAY.fullmatch(text) else None
+
+
 def shown_day(text):
     """The date an address names, or None for anything that is not a date from 1970 on (no files read)."""
     day = parse_day(text)
@@ -36,15 +41,15 @@ class DayBook:
         return self.store.database.connection()
 
     def page(self, *, before=None, after=None, limit=30):
-        """Days with photos, newest first, before or after a date (which need not have photos itself).
+        """Days with photos, newest first, before or after a day_cursor (YYYY-MM-DD text, compared as text).
 
         Returns (days, has_older, has_newer); one walk along the days table's key.
         """
         if after is not None:
             rows = self._db().execute(f"{SUMMARY} WHERE d.day > ? ORDER BY d.day LIMIT ?",
-                                      (after.isoformat(), limit + 1)).fetchall()
+                                      (after, limit + 1)).fetchall()
             return [_summary(r) for r in reversed(rows[:limit])], True, len(rows) > limit
-        where, values = ("WHERE d.day < ?", (before.isoformat(),)) if before else ("", ())
+        where, values = ("WHERE d.day < ?", (before,)) if before else ("", ())
         rows = self._db().execute(f"{SUMMARY} {where} ORDER BY d.day DESC LIMIT ?", (*values, limit + 1)).fetchall()
         return [_summary(r) for r in rows[:limit]], len(rows) > limit, before is not None
 

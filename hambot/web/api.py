@@ -11,7 +11,7 @@ from bottle import HTTPResponse, request
 from .bodylimit import MAX_BODY
 from .openapi import openapi_document
 from .pagecache import PageCache
-from ..core.daybook import shown_day
+from ..core.daybook import day_cursor, shown_day
 from ..core.ratelimit import client_key
 from ..core.store import is_valid_id
 from ..core.tokens import TokenError
@@ -253,9 +253,9 @@ def add_api_routes(app, hambot):
         values = query("limit", "before")
         limit = whole_number(values, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
         before = values.get("before")
-        if before is not None and shown_day(before) is None:
+        if before is not None and day_cursor(before) is None:
             raise APIError(400, "The query parameter before must be a date such as 2026-03-29.")
-        return reply_json(lists.get(("days", before, limit), lambda: day_list(before and shown_day(before), limit)))
+        return reply_json(lists.get(("days", before, limit), lambda: day_list(before, limit)))
 
     def day_list(before, limit):
         days, has_older, _ = hambot.daybook.page(before=before, limit=limit)

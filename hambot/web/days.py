@@ -11,7 +11,7 @@ from .pagecache import PageCache
 from .responses import PAGE_CACHE, abort
 from .views import day_words
 from ..core.days import bounds
-from ..core.daybook import shown_day
+from ..core.daybook import day_cursor, shown_day
 from ..core.movies import ffmpeg_missing
 
 DAYS_PAGE = 30  # about a month a page
@@ -36,15 +36,14 @@ def add_routes(app, hambot, page):
         text = request.query.get(name)
         if text is None:
             return None
-        day = shown_day(text)
-        if day is None:
+        if day_cursor(text) is None:
             abort(400, f"The address's {name} part is not a date such as 2026-03-29.")
-        return day
+        return text
 
     def render_list(before, after):
         days, has_older, has_newer = daybook.page(before=before, after=after, limit=DAYS_PAGE)
-        return page.days(days, older=days[-1].day if has_older and days else None,
-                         newer=days[0].day if has_newer and days else None)
+        return page.days(days, older=days[-1].day.isoformat() if has_older and days else None,
+                         newer=days[0].day.isoformat() if has_newer and days else None)
 
     @app.get("/days/<day>")
     def one_day(day):

@@ -285,7 +285,7 @@ def _api_paths():
                 _parameter("limit", "query", "how many (default 24)", {"type": "integer", "minimum": 1,
                                                                        "maximum": 100}),
                 _parameter("before", "query", "only days before this date (YYYY-MM-DD)",
-                           {"type": "string", "format": "date"})],
+                           {"type": "string", "pattern": DAY_PATTERN})],
             "responses": {"200": _json("a page of days", _ref("DayList")), "400": BAD_REQUEST, **SIGN_IN}}},
         "/api/v1/days/{day}": {"get": {
             "summary": "One day: its counts, its photos a page at a time, and its time-lapse",
@@ -360,8 +360,10 @@ def _page_paths():
                                                  "responses": image}},
         "/days": {"get": {
             "summary": "Days with photos, newest first",
-            "parameters": [_parameter("before", "query", "the page of days before this date", {"type": "string"}),
-                           _parameter("after", "query", "the page of days after this date", {"type": "string"})],
+            "parameters": [_parameter("before", "query", "the page of days before this date (YYYY-MM-DD)",
+                                      {"type": "string", "pattern": DAY_PATTERN}),
+                           _parameter("after", "query", "the page of days after this date (YYYY-MM-DD)",
+                                      {"type": "string", "pattern": DAY_PATTERN})],
             "responses": page}},
         "/days/{day}": {"get": {
             "summary": "One day: its photos on a timeline, its temperature, its time-lapse",

@@ -24,4 +24,4 @@
 % end
 </ul>
 % end
-% include('pager.tpl', older=older and f'/days?before={older.isoformat()}', newer=newer and f'/days?after={newer.isoformat()}', older_text='Earlier days', newer_text='Later days')
+% include('pager.tpl', older=older and f'/days?before={older}', newer=newer and f'/days?after={newer}', older_text='Earlier days', newer_text='Later days')
