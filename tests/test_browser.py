@@ -440,7 +440,8 @@ def speed_up_long_timers(driver):
         window.setTimeout = function (fn, ms) { return realSetTimeout(fn, ms >= 30000 ? ms / 60 : ms); };"""})
 
 
-PAGES = {"home": "/", "photo": "photo", "gallery": "/photos", "chart": "/temperature", "days": "/days", "day": "day"}
+PAGES = {"home": "/", "photo": "photo", "gallery": "/photos", "chart": "/temperature", "days": "/days",
+         "day": "day"}
 
 
 def test_screenshots_of_each_page_at_phone_and_desktop_width(page, site, screenshots):

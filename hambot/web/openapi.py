@@ -51,8 +51,13 @@ def _parameter(name, where, description, schema, required=False):
     return {"name": name, "in": where, "description": description, "required": required, "schema": schema}
 
 
+def _text_query(name, description, pattern):
+    return _parameter(name, "query", description, {"type": "string", "pattern": pattern})
+
+
 ID_PATTERN = f"^{PHOTO_ID.pattern}$"
 PHOTO_ID = _parameter("photo_id", "path", "a photo's id", {"type": "string", "pattern": ID_PATTERN}, required=True)
+LIMIT = _parameter("limit", "query", "how many (default 24)", {"type": "integer", "minimum": 1, "maximum": 100})
 BAD_REQUEST = _error("a query parameter is unknown, repeated or malformed; the sentence names it")
 NOT_FOUND = _error("no photo has that id")
 NO_TOKEN = _error("the token is missing, malformed, forged, expired or revoked",
@@ -229,8 +234,7 @@ def _api_paths():
         "/api/v1/photos": {"get": {
             "summary": "Photos, newest first", "operationId": "listPhotos",
             "parameters": [
-                _parameter("limit", "query", "how many (default 24)", {"type": "integer", "minimum": 1,
-                                                                       "maximum": 100}),
+                LIMIT,
                 _parameter("before", "query", "only photos older than this photo id",
                            {"type": "string", "pattern": ID_PATTERN})],
             "responses": {"200": _json("a page of photos", _ref("PhotoList")), "400": BAD_REQUEST,
@@ -281,28 +285,17 @@ def _api_paths():
             "responses": {"200": _json("the readings", _ref("History")), "400": BAD_REQUEST, **SIGN_IN}}},
         "/api/v1/days": {"get": {
             "summary": "Days with photos, newest first: counts and lows and highs", "operationId": "listDays",
-            "parameters": [
-                _parameter("limit", "query", "how many (default 24)", {"type": "integer", "minimum": 1,
-                                                                       "maximum": 100}),
-                _parameter("before", "query", "only days before this date (YYYY-MM-DD)",
-                           {"type": "string", "pattern": DAY_PATTERN})],
+            "parameters": [LIMIT, _text_query("before", "only days before this date (YYYY-MM-DD)", DAY_PATTERN)],
             "responses": {"200": _json("a page of days", _ref("DayList")), "400": BAD_REQUEST, **SIGN_IN}}},
         "/api/v1/days/{day}": {"get": {
-            "summary": "One day: its counts, its photos a page at a time, and its time-lapse",
-            "operationId": "getDay",
-            "parameters": [
-                DAY,
-                _parameter("limit", "query", "how many photos (default 24)", {"type": "integer", "minimum": 1,
-                                                                              "maximum": 100}),
-                _parameter("after", "query", "only photos after this photo id",
-                           {"type": "string", "pattern": ID_PATTERN})],
+            "summary": "One day: its counts, its photos a page at a time, and its time-lapse", "operationId": "getDay",
+            "parameters": [DAY, LIMIT, _text_query("after", "only photos after this photo id", ID_PATTERN)],
             "responses": {"200": _json("the day; a real date without photos has a count of 0", _ref("DayDetail")),
-                          "400": BAD_REQUEST,
-                          "404": _error(f"the day is {NO_DAY}, or no photo has the id in after"), **SIGN_IN}}},
+                          "400": BAD_REQUEST, "404": _error(f"the day is {NO_DAY}, or no photo has the id in after"),
+                          **SIGN_IN}}},
         "/api/v1/alerts": {"get": {
             "summary": "Alerts, newest first (read only)", "operationId": "listAlerts",
-            "parameters": [_parameter("limit", "query", "how many (default 24)", {"type": "integer", "minimum": 1,
-                                                                                   "maximum": 100})],
+            "parameters": [LIMIT],
             "responses": {"200": _json("the alerts", _ref("Alerts")), "400": BAD_REQUEST, **SIGN_IN}}},
         "/api/v1/openapi.json": {"get": {
             "summary": "This document", "operationId": "getOpenAPI",
@@ -360,10 +353,8 @@ def _page_paths():
                                                  "responses": image}},
         "/days": {"get": {
             "summary": "Days with photos, newest first",
-            "parameters": [_parameter("before", "query", "the page of days before this date (YYYY-MM-DD)",
-                                      {"type": "string", "pattern": DAY_PATTERN}),
-                           _parameter("after", "query", "the page of days after this date (YYYY-MM-DD)",
-                                      {"type": "string", "pattern": DAY_PATTERN})],
+            "parameters": [_text_query("before", "the page of days before this date (YYYY-MM-DD)", DAY_PATTERN),
+                           _text_query("after", "the page of days after this date (YYYY-MM-DD)", DAY_PATTERN)],
             "responses": page}},
         "/days/{day}": {"get": {
             "summary": "One day: its photos on a timeline, its temperature, its time-lapse",

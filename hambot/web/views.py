@@ -30,8 +30,8 @@ STATUS_SENTENCES = {
     507: "The disk is full, so nothing more can be stored.",
 }
 STATUS_TITLES = {400: "Bad request", 401: "Sign in", 403: "Not allowed", 404: "Not found", 405: "Not allowed",
-                 413: "Too large", 416: "Not in the file", 429: "Too many tries", 500: "Server error", 503: "Unavailable",
-                 507: "Disk full"}
+                 413: "Too large", 416: "Not in the file", 429: "Too many tries", 500: "Server error",
+                 503: "Unavailable", 507: "Disk full"}
 
 
 def manifest(site_title):
