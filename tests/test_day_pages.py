@@ -118,6 +118,15 @@ def test_an_address_that_is_not_a_day_is_the_normal_not_found_page(web, address)
     assert "days are written like 2026-03-29" in answer.text or "%2f" in address  # that one matches no route
 
 
+def test_a_crowded_day_shows_its_photos_evenly_spread_and_says_so(make_app, monkeypatch):
+    app = make_app(timezone=BERLIN)
+    photos = [add_photo_at(app.store, monkeypatch, utc("2026-07-01T08:00:00Z") + n * 60) for n in range(7)]
+    monkeypatch.setattr("hambot.web.days.TIMELINE_MOST", 3)
+    page = webtest.TestApp(app).get("/days/2026-07-01").text
+    assert re.findall(r'href="/photos/([A-Za-z0-9_-]{12})"', page) == [photos[n].id for n in (0, 2, 4)]
+    assert "Showing 3 of 7 photos, evenly spread" in page and "<dd>7</dd>" in page
+
+
 def test_the_list_pages_through_days_with_a_date_cursor(make_app, monkeypatch):
     app = make_app(timezone="UTC")
     first = utc("2026-01-01T12:00:00Z")

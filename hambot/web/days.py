@@ -104,8 +104,9 @@ def add_routes(app, hambot, page):
             abort(404, "There is no time-lapse of that day yet.")
         return answer
 
-def timeline(photos, most=TIMELINE_MOST):
-    """The photos a day's page shows: all of them, or `most` evenly spread; and how many there were."""
+def timeline(photos):
+    """The photos a day's page shows: all of them, or TIMELINE_MOST evenly spread; and how many there were."""
+    most = TIMELINE_MOST
     if len(photos) <= most:
         return photos, len(photos)
     step = len(photos) / most
