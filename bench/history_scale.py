@@ -1,8 +1,9 @@
-"""Gallery, chart and API list times with 100, 10,000 and 100,000 photos in the index.
+"""Gallery, days, chart and API list times with 100, 10,000 and 100,000 photos in the index.
 
 Every size has the same 30 days of scheduled readings, so the charts draw the same number of points;
 only the index grows. Every query walks an index and returns only what the page shows, so the times
-should stay flat.
+should stay flat. The one exception is measured too: the first start-up after TIMEZONE changes, which works
+every photo's local day out again once (hambot/core/day_index.py).
 Run with `make bench` (or `python bench/history_scale.py`); prints a table of median milliseconds.
 """
 
@@ -36,8 +37,8 @@ def fill(app, count):
             taken_at = now - (count - n) * PHOTO_SPACING
             photo = Photo(new_id(), taken_at, 21 + (n % 50) / 10, None, "schedule", 50_000, 1920, 1080,
                           "image/jpeg")
-            db.execute(f"INSERT INTO photos ({PHOTO_COLUMNS}) VALUES ({PLACEHOLDERS})",
-                       dataclasses.astuple(photo))
+            db.execute(f"INSERT INTO photos ({PHOTO_COLUMNS}, day) VALUES ({PLACEHOLDERS}, ?)",
+                       (*dataclasses.astuple(photo), app.store.local_day(taken_at).isoformat()))
             history.record(db, taken_at, photo.temperature_c, "photo")
         for n in range(READING_DAYS * 86400 // READING_SPACING):
             history.record(db, now - n * READING_SPACING, 22 + (n % 30) / 10, "schedule")
@@ -54,7 +55,7 @@ def median_ms(web, path):
 
 
 def measure(count, folder):
-    environ = {"HAMBOT_DATA_DIR": str(folder), "HAMBOT_TEMPERATURE_SENSOR": "none",
+    environ = {"HAMBOT_DATA_DIR": str(folder), "HAMBOT_TEMPERATURE_SENSOR": "none", "HAMBOT_TIMEZONE": "Europe/Berlin",
                "HAMBOT_CAMERA_SCRIPT": str(Path(__file__).resolve().parents[1] / "camera_access.sh")}
     started = time.perf_counter()
     app = create_app(load_settings(environ))
@@ -67,6 +68,7 @@ def measure(count, folder):
     db = app.store.database.connection()
     oldest = [row[0] for row in db.execute("SELECT id FROM photos ORDER BY seq LIMIT 100")]
     newest = db.execute("SELECT id FROM photos ORDER BY seq DESC LIMIT 1").fetchone()[0]
+    days = [row[0] for row in db.execute("SELECT day FROM days ORDER BY day")]
     cases = {
         "start-up": startup_ms,
         "gallery, first page": median_ms(web, "/photos"),
@@ -79,7 +81,16 @@ def measure(count, folder):
         "API list, first 100": median_ms(web, "/api/v1/photos?limit=100"),
         "API list, last 100": median_ms(web, f"/api/v1/photos?limit=100&before={oldest[-1]}"),
         "API history, all time": median_ms(web, "/api/v1/temperature/history?since=2000-01-01"),
+        "days, first page": median_ms(web, "/days"),
+        "days, last page": median_ms(web, f"/days?before={days[min(30, len(days) - 1)]}"),
+        "day page, newest": median_ms(web, f"/days/{days[-1]}"),
+        "day page, oldest": median_ms(web, f"/days/{days[0]}"),
+        "API days, first 100": median_ms(web, "/api/v1/days?limit=100"),
+        "API day, newest": median_ms(web, f"/api/v1/days/{days[-1]}?limit=100"),
     }
+    started = time.perf_counter()
+    create_app(load_settings(dict(environ, HAMBOT_TIMEZONE="Pacific/Auckland")))  # every photo's day again
+    cases["start-up, new TIMEZONE"] = (time.perf_counter() - started) * 1000
     return cases, filled
 
 

@@ -80,7 +80,7 @@ def _temperature(settings, args):
 
 def _store(settings):
     from .core.store import open_store
-    return open_store(settings.data_dir)
+    return open_store(settings.data_dir, settings.timezone)
 
 
 def _alerting_store(settings):

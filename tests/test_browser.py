@@ -4,6 +4,7 @@ import json
 import math
 import os
 import re
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -20,6 +21,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 import axe_core
 from conftest import CameraRuns, FakeW1Bus, RunningServer, add_photo, settings_environ
 from hambot.core.history import History
+from hambot.core.movies import Movies
 from hambot.core.store import open_store
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
@@ -341,10 +343,53 @@ def test_the_chart_draws_the_days_readings(page, site):
     assert all(a[1] < b[0] for a, b in zip(x_labels, x_labels[1:])), "the chart's time labels overlap"
 
 
-@pytest.mark.parametrize("path", ["/", "/photos", "/temperature", "photo"])
+def todays_page(site):
+    """Today's day page, with a time-lapse made by Debian's ffmpeg (H.264, yuv420p, +faststart) and its poster."""
+    day = site.store.local_day(time.time())
+    movies = Movies(site.store.data_dir)
+    if not movies.exists(day):
+        movies.folder.mkdir(parents=True, exist_ok=True)
+        made = movies.folder / f".test-{day.isoformat()}.mp4"
+        subprocess.run(["ffmpeg", "-hide_banner", "-v", "error", "-f", "lavfi",
+                        "-i", "testsrc=duration=4:size=640x360:rate=25", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+                        "-movflags", "+faststart", "-y", str(made)], check=True, timeout=60)
+        subprocess.run(["ffmpeg", "-hide_banner", "-v", "error", "-i", str(made), "-frames:v", "1", "-y",
+                        str(movies.poster_path(day))], check=True, timeout=60)
+        os.replace(made, movies.path(day))
+    return f"/days/{day.isoformat()}"
+
+
+def test_the_days_time_lapse_plays_in_chromium(page, site):
+    """Debian's Chromium playing an H.264 movie from Debian's ffmpeg, fetched in byte ranges as browsers do."""
+    fill_history(site)
+    page.get(site.url + todays_page(site))
+    video = page.find_element(By.CSS_SELECTOR, "figure.movie video")
+    assert video.get_attribute("poster").endswith("/poster.jpg")
+    page.execute_script("var v = arguments[0]; v.muted = true; v.play();", video)
+    wait(page, lambda d: d.execute_script("return arguments[0].currentTime", video) > 0.5, 15,
+         "the time-lapse did not play")
+    assert page.execute_script("return arguments[0].videoWidth", video) == 640
+    statuses = []
+    for entry in page.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.responseReceived" and message["params"]["response"]["url"].endswith(
+                "/timelapse.mp4"):
+            statuses.append(message["params"]["response"]["status"])
+    assert 206 in statuses
+
+
+def test_the_days_list_shows_today_with_its_photo(page, site):
+    fill_history(site)
+    page.get(site.url + "/days")
+    today = page.find_element(By.CSS_SELECTOR, "ul.days li a")
+    assert today.get_attribute("href").endswith(todays_page(site))
+    assert wait(page, lambda d: image_decoded(d, "ul.days img")) > 0
+
+
+@pytest.mark.parametrize("path", ["/", "/photos", "/temperature", "photo", "/days", "day"])
 def test_no_page_scrolls_sideways_on_a_phone_or_a_desktop(page, site, path):
     fill_history(site)
-    path = f"/photos/{site.store.latest().id}" if path == "photo" else path
+    path = f"/photos/{site.store.latest().id}" if path == "photo" else todays_page(site) if path == "day" else path
     for width, height in (PHONE, DESKTOP):
         resize(page, width, height)
         page.get(site.url + path)
@@ -395,7 +440,8 @@ def speed_up_long_timers(driver):
         window.setTimeout = function (fn, ms) { return realSetTimeout(fn, ms >= 30000 ? ms / 60 : ms); };"""})
 
 
-PAGES = {"home": "/", "photo": "photo", "gallery": "/photos", "chart": "/temperature"}
+PAGES = {"home": "/", "photo": "photo", "gallery": "/photos", "chart": "/temperature", "days": "/days",
+         "day": "day"}
 
 
 def test_screenshots_of_each_page_at_phone_and_desktop_width(page, site, screenshots):
@@ -404,7 +450,7 @@ def test_screenshots_of_each_page_at_phone_and_desktop_width(page, site, screens
     page.get(site.url + "/")
     photo_id = press_and_land(page)  # so home shows the visitor's photo, as it does after a first press
     for name, path in PAGES.items():
-        path = f"/photos/{photo_id}" if path == "photo" else path
+        path = f"/photos/{photo_id}" if path == "photo" else todays_page(site) if path == "day" else path
         for size, (width, height) in (("phone", PHONE), ("desktop", DESKTOP)):
             resize(page, width, height)
             page.get(site.url + path)
@@ -420,7 +466,8 @@ def test_screenshots_of_each_page_at_phone_and_desktop_width(page, site, screens
 def test_no_serious_accessibility_problems(page, site, dark):
     fill_history(site)
     axe = axe_core.SCRIPT.read_text()
-    for path in ("/", f"/photos/{site.store.latest().id}", "/photos", "/temperature", "/nothing-here"):
+    for path in ("/", f"/photos/{site.store.latest().id}", "/photos", "/temperature", "/days", todays_page(site),
+                 "/nothing-here"):
         page.get(site.url + path)
         resize(page, *PHONE, dark=dark)
         page.execute_script(axe)

@@ -139,7 +139,8 @@ TRAVERSALS = [
     b"%u002e%u002e/", b"..%00/", b"..%0d%0a/", b"%2e%2e%5c", b"..%255c", b"/%2e%2e/", b"//",
 ]
 TARGETS = [b"secret_key", b"hambot.sqlite3", b"hambot.sqlite3-wal", b"etc/passwd", b"hambot/app.py", b"config.py"]
-PREFIXES = [b"/photos/", b"/static/", b"/api/v1/photos/", b"/photos/AAAAAAAAAAAA/"]
+PREFIXES = [b"/photos/", b"/static/", b"/api/v1/photos/", b"/photos/AAAAAAAAAAAA/", b"/days/", b"/api/v1/days/",
+            b"/days/2026-07-01/"]
 
 
 @pytest.mark.parametrize("prefix", PREFIXES)

@@ -159,6 +159,38 @@ MIGRATIONS = (
     """
     CREATE INDEX photos_by_time ON photos (taken_at);
     """,
+    """
+    ALTER TABLE photos ADD COLUMN day TEXT;
+    CREATE INDEX photos_by_day ON photos (day, seq);
+    CREATE TABLE days (
+        day TEXT PRIMARY KEY,
+        count INTEGER NOT NULL,
+        low REAL,
+        high REAL,
+        photo INTEGER
+    ) WITHOUT ROWID;
+    CREATE TRIGGER photo_day_added AFTER INSERT ON photos WHEN NEW.day IS NOT NULL BEGIN
+        INSERT INTO days (day, count, low, high) VALUES (NEW.day, 1, NEW.temperature_c, NEW.temperature_c)
+            ON CONFLICT (day) DO UPDATE SET count = count + 1,
+                low = min(coalesce(low, excluded.low), coalesce(excluded.low, low)),
+                high = max(coalesce(high, excluded.high), coalesce(excluded.high, high));
+        UPDATE days SET photo = (SELECT seq FROM photos WHERE day = NEW.day ORDER BY seq
+                                 LIMIT 1 OFFSET (SELECT (count - 1) / 2 FROM days WHERE day = NEW.day))
+            WHERE day = NEW.day;
+    END;
+    CREATE TRIGGER photo_day_removed AFTER DELETE ON photos WHEN OLD.day IS NOT NULL BEGIN
+        UPDATE days SET count = count - 1,
+            low = CASE WHEN OLD.temperature_c <= low
+                       THEN (SELECT min(temperature_c) FROM photos WHERE day = OLD.day) ELSE low END,
+            high = CASE WHEN OLD.temperature_c >= high
+                        THEN (SELECT max(temperature_c) FROM photos WHERE day = OLD.day) ELSE high END
+            WHERE day = OLD.day;
+        DELETE FROM days WHERE day = OLD.day AND count <= 0;
+        UPDATE days SET photo = (SELECT seq FROM photos WHERE day = OLD.day ORDER BY seq
+                                 LIMIT 1 OFFSET (SELECT (count - 1) / 2 FROM days WHERE day = OLD.day))
+            WHERE day = OLD.day;
+    END;
+    """,
 )
 
 
@@ -201,8 +233,8 @@ class Database:
         self.path = path
         self._local = threading.local()
 
-    def migrate(self):
-        """Bring the schema up to date; safe to run from every process at once."""
+    def migrate(self, then=None):
+        """Bring the schema up to date, then run `then(db)` in the same transaction; safe from every process at once."""
         self.connection().execute("PRAGMA journal_mode=WAL")
         with self.transaction() as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -210,6 +242,8 @@ class Database:
                 for statement in _statements(script):
                     db.execute(statement)
                 db.execute(f"PRAGMA user_version = {number}")
+            if then:
+                then(db)
 
     def connection(self):
         local = self._local

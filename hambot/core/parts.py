@@ -3,8 +3,10 @@
 from . import alerts
 from .budget import CaptureBudget
 from .camera import Camera
+from .daybook import DayBook
 from .history import History
 from .keysheet import KeySheet
+from .movies import Movies
 from .notify import Notifier, Sender, check_urls
 from .password import ViewerPassword
 from .ratelimit import FailureLimit
@@ -24,12 +26,13 @@ class Parts:
     def __init__(self, settings):
         self.settings = settings
         check_urls(settings.notify_urls)  # a bad URL stops start-up here, named by its position
-        self.store = Store(settings.data_dir)
+        self.store = Store(settings.data_dir, settings.timezone)
         try:
             self.store.open()
         except OSError as error:
             raise ConfigError(f"DATA_DIR {settings.data_dir} cannot be used: {error.strerror}.") from None
         self.secret = load_secret_key(settings)
+        self.daybook, self.movies = DayBook(self.store), Movies(settings.data_dir)
         self.alerts = alerts.Alerts(alerts.Rules.from_settings(settings), self.store.database)
         self.store.alerts = self.store.captures.alerts = self.alerts  # evaluated where captures are stored
         self.store.stamp = Stamp.from_settings(settings) if settings.stamp else None
@@ -57,7 +60,7 @@ class Parts:
 
 def open_tokens(settings):
     """The token book alone, for the command line: no camera, no sensor."""
-    return token_book(open_store(settings.data_dir), settings, load_secret_key(settings))
+    return token_book(open_store(settings.data_dir, settings.timezone), settings, load_secret_key(settings))
 
 
 def token_book(store, settings, secret):

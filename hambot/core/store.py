@@ -9,10 +9,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import history
+from . import day_index, history
 from .camera import TEST_PATTERN
 from .captures import CaptureLog, insert_capture
 from .database import Database
+from .days import day_of
 from .thumbnails import ThumbnailError, make_thumbnail
 
 log = logging.getLogger(__name__)
@@ -70,8 +71,10 @@ THUMB_WORK_GRACE = 60  # seconds a lazily made thumbnail may sit in tmp/ before 
 class Store:
     """Files first, index row second: the index never lists a photo whose file is missing."""
 
-    def __init__(self, data_dir):
+    def __init__(self, data_dir, zone=None):
+        """`zone`: TIMEZONE, which photos' local days follow; None keeps the zone the index already uses."""
         self.data_dir = Path(data_dir)
+        self.zone = zone
         self.photos_dir = self.data_dir / "photos"
         self.thumbs_dir = self.data_dir / "thumbs"
         self.temp_dir = self.data_dir / "tmp"
@@ -85,7 +88,11 @@ class Store:
         """Create the folders and bring the index up to date; safe to call from every process."""
         for folder in (self.data_dir, self.photos_dir, self.thumbs_dir, self.temp_dir):
             folder.mkdir(mode=0o750, parents=True, exist_ok=True)
-        self.database.migrate()
+        self.database.migrate(then=self._align_days)
+
+    def _align_days(self, db):
+        self.zone = day_index.zone_for(db, self.zone)
+        day_index.align(db, self.zone)
 
     def _db(self):
         return self.database.connection()
@@ -156,8 +163,8 @@ class Store:
             if thumbnail:
                 os.replace(thumbnail, self.thumbnail_path_of(photo))
             with self.database.transaction() as db:
-                db.execute(f"INSERT INTO photos ({PHOTO_COLUMNS}) VALUES ({PLACEHOLDERS})",
-                           dataclasses.astuple(photo))
+                db.execute(f"INSERT INTO photos ({PHOTO_COLUMNS}, day) VALUES ({PLACEHOLDERS}, ?)",
+                           (*dataclasses.astuple(photo), self.local_day(photo.taken_at).isoformat()))
                 insert_capture(db, started_at, photo.taken_at, source, photo.id, None,
                                camera_tool=image.tool, note=image.note)
                 if photo.temperature_c is not None:
@@ -170,6 +177,10 @@ class Store:
         finally:
             marker.unlink(missing_ok=True)
         return photo
+
+    def local_day(self, timestamp):
+        """The day in TIMEZONE a photo taken at `timestamp` is on (the store must be open)."""
+        return day_of(timestamp, self.zone)
 
     def _mark_storing(self, photo_id):
         """A durable note that photo_id's files may exist before its row: a crash in between is undone at start."""
@@ -324,9 +335,9 @@ class Store:
         return row[0] if row else None
 
 
-def open_store(data_dir):
+def open_store(data_dir, zone=None):
     """A Store ready to use, its folders made and its index brought up to date."""
-    store = Store(data_dir)
+    store = Store(data_dir, zone)
     store.open()
     return store
 

@@ -44,7 +44,7 @@ def run_checks(environ=None):
         return
     source = (environ or os.environ).get("HAMBOT_CONFIG") or "the defaults in config.py"
     yield Check(True, f"The config loads ({source}).")
-    store = Store(settings.data_dir)
+    store = Store(settings.data_dir, settings.timezone)
     yield _data_folder(store, settings)
     yield _database(store)
     yield _secret_key(settings)

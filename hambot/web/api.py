@@ -11,6 +11,7 @@ from bottle import HTTPResponse, request
 from .bodylimit import MAX_BODY
 from .openapi import openapi_document
 from .pagecache import PageCache
+from ..core.daybook import day_cursor, shown_day
 from ..core.ratelimit import client_key
 from ..core.store import is_valid_id
 from ..core.tokens import TokenError
@@ -123,6 +124,26 @@ def require_token(hambot):
     return name
 
 
+def day_record(day, summary):
+    """A day's counts; `summary` None for a day without photos."""
+    key = day.isoformat()
+    return {"day": key, "count": summary.count if summary else 0, "low_c": summary and summary.low,
+            "high_c": summary and summary.high,
+            "photo": photo_record(summary.photo) if summary and summary.photo else None,
+            "url": f"{PREFIX}/days/{key}", "page_url": f"/days/{key}"}
+
+
+def movie_record(movies, day):
+    """The day's time-lapse file, or None while there is none."""
+    try:
+        size = movies.path(day).stat().st_size
+    except OSError:
+        return None
+    key = day.isoformat()
+    return {"url": f"/days/{key}/timelapse.mp4", "size": size,
+            "poster_url": f"/days/{key}/poster.jpg" if movies.poster_path(day).is_file() else None}
+
+
 def alert_record(alert):
     return {"id": alert.seq, "kind": alert.kind, "title": alert.title, "started_at": iso(alert.started_at),
             "ended_at": None if alert.ended_at is None else iso(alert.ended_at), "ongoing": alert.ended_at is None,
@@ -226,6 +247,38 @@ def add_api_routes(app, hambot):
         return reply({"since": iso(since), "until": iso(until), "downsampled": downsampled,
                       "readings": [{"taken_at": iso(p.taken_at), "celsius": p.celsius, "source": p.source}
                                    for p in points]})
+
+    @app.get(PREFIX + "/days")
+    def list_days():
+        values = query("limit", "before")
+        limit = whole_number(values, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+        before = values.get("before")
+        if before is not None and day_cursor(before) is None:
+            raise APIError(400, "The query parameter before must be a date such as 2026-03-29.")
+        return reply_json(lists.get(("days", before, limit), lambda: day_list(before, limit)))
+
+    def day_list(before, limit):
+        days, has_older, _ = hambot.daybook.page(before=before, limit=limit)
+        following = f"{PREFIX}/days?limit={limit}&before={days[-1].day.isoformat()}" if has_older else None
+        return json.dumps({"days": [day_record(d.day, d) for d in days], "next": following})
+
+    @app.get(PREFIX + "/days/<day>")
+    def one_day(day):
+        values = query("limit", "after")
+        day = shown_day(day)
+        if day is None:
+            raise APIError(404, "There is no day with that address; days are written like 2026-03-29.")
+        limit = whole_number(values, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+        after = values.get("after")
+        if after is not None and not is_valid_id(after):
+            raise APIError(400, "The query parameter after must be a photo id.")
+        photos = hambot.daybook.photos(day, after=after, limit=limit + 1)
+        if photos is None:
+            raise APIError(404, "There is no photo with the id in after, so the list cannot continue from it.")
+        following = (f"{PREFIX}/days/{day.isoformat()}?limit={limit}&after={photos[limit - 1].id}"
+                     if len(photos) > limit else None)
+        return reply(dict(day_record(day, hambot.daybook.get(day)), photos=[photo_record(p) for p in photos[:limit]],
+                          next=following, movie=movie_record(hambot.movies, day)))
 
     @app.get(PREFIX + "/alerts")
     def list_alerts():

@@ -60,10 +60,12 @@ class Scale:
         return round(TOP + (self.high - value) / (self.high - self.low) * (HEIGHT - TOP - BOTTOM), 1)
 
 
-def chart_svg(buckets, since, until, range_name, unit, comfort=(None, None), title="Temperature", episodes=()):
+def chart_svg(buckets, since, until, range_name, unit, comfort=(None, None), title="Temperature", episodes=(),
+              ticks=None):
     """The chart for one range: comfort band, alert episodes, min-max band, mean line with gaps, labelled axes.
 
     `episodes` are (start, end or None, label): each alert's time shaded, so the line shows what raised it.
+    `ticks`, (time, label) pairs, replace the range's own time axis (a local day's hours).
     """
     values = [to_unit(v, unit) for b in buckets for v in (b.low, b.high)]
     bounds = [to_unit(c, unit) for c in comfort if c is not None]
@@ -73,7 +75,7 @@ def chart_svg(buckets, since, until, range_name, unit, comfort=(None, None), tit
     parts += _comfort_band(scale, comfort, unit)
     parts += _episodes(scale, episodes, until)
     parts += _y_axis(scale, unit)
-    parts += _x_axis(scale, range_name)
+    parts += _x_axis(scale, range_name) if ticks is None else _labelled_ticks(scale, ticks)
     for run in segments(buckets):
         parts += _run(scale, run, unit)
     if not buckets:
@@ -133,6 +135,24 @@ def _x_axis(scale, range_name):
                      f"{_without_leading_zero(time.strftime(label_format, utc))}</text>")
         tick += every
     return parts
+
+
+def _labelled_ticks(scale, ticks):
+    """A time axis with labels already written in the site's zone (a day's page): the script leaves them alone."""
+    parts = [f'<line class="axis" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{HEIGHT - BOTTOM}" y2="{HEIGHT - BOTTOM}"/>']
+    for count, (tick, label) in enumerate(ticks, start=1):
+        x = scale.x(tick)
+        every_other = " every-other" if count % 2 else ""
+        parts.append(f'<line class="grid" x1="{x}" x2="{x}" y1="{TOP}" y2="{HEIGHT - BOTTOM}"/>')
+        parts.append(f'<text class="tick{every_other}" x="{x}" y="{HEIGHT - 8}" text-anchor="middle">'
+                     f"{escape(label)}</text>")
+    return parts
+
+
+def day_chart(history, since, until, ticks, unit, comfort, title):
+    """One local day's chart (23, 24 or 25 hours) from the 5-minute buckets, and its summary."""
+    buckets = history.buckets(RANGES["24h"][1], since, until)
+    return chart_svg(buckets, since, until, "24h", unit, comfort, title=title, ticks=ticks), summarize(buckets)
 
 
 def _without_leading_zero(text):

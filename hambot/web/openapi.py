@@ -51,8 +51,13 @@ def _parameter(name, where, description, schema, required=False):
     return {"name": name, "in": where, "description": description, "required": required, "schema": schema}
 
 
+def _text_query(name, description, pattern):
+    return _parameter(name, "query", description, {"type": "string", "pattern": pattern})
+
+
 ID_PATTERN = f"^{PHOTO_ID.pattern}$"
 PHOTO_ID = _parameter("photo_id", "path", "a photo's id", {"type": "string", "pattern": ID_PATTERN}, required=True)
+LIMIT = _parameter("limit", "query", "how many (default 24)", {"type": "integer", "minimum": 1, "maximum": 100})
 BAD_REQUEST = _error("a query parameter is unknown, repeated or malformed; the sentence names it")
 NOT_FOUND = _error("no photo has that id")
 NO_TOKEN = _error("the token is missing, malformed, forged, expired or revoked",
@@ -175,6 +180,46 @@ SCHEMAS["Health"]["properties"]["alerts"] = {
 }
 
 
+DAY_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+DAY = _parameter("day", "path", "a date in TIMEZONE, YYYY-MM-DD, from 1970-01-01 to 9999-12-30",
+                 {"type": "string", "pattern": DAY_PATTERN}, required=True)
+NO_DAY = "not a real date (2026-02-30, 1969-12-31, x)"
+SCHEMAS["Day"] = {
+    "type": "object", "additionalProperties": False,
+    "required": ["day", "count", "low_c", "high_c", "photo", "url", "page_url"],
+    "properties": {
+        "day": {"type": "string", "format": "date", "description": "the local date in TIMEZONE"},
+        "count": {"type": "integer", "minimum": 0, "description": "photos kept from this day"},
+        "low_c": {"type": ["number", "null"], "description": "the lowest temperature of its photos, °C"},
+        "high_c": {"type": ["number", "null"], "description": "the highest temperature of its photos, °C"},
+        "photo": {"oneOf": [{"type": "null"}, _ref("Photo")],
+                  "description": "the day's middle photo in time order, shown for the day"},
+        "url": {"type": "string", "description": "this record"},
+        "page_url": {"type": "string", "description": "the day's web page"},
+    },
+}
+SCHEMAS["DayList"] = {
+    "type": "object", "additionalProperties": False, "required": ["days", "next"],
+    "properties": {"days": {"type": "array", "items": _ref("Day"), "maxItems": 100, "description": "newest first"},
+                   "next": {"type": ["string", "null"], "description": "the next (earlier) page, or null"}},
+}
+SCHEMAS["DayDetail"] = {
+    **SCHEMAS["Day"],
+    "required": [*SCHEMAS["Day"]["required"], "photos", "next", "movie"],
+    "properties": {
+        **SCHEMAS["Day"]["properties"],
+        "photos": {"type": "array", "items": _ref("Photo"), "maxItems": 100, "description": "oldest first"},
+        "next": {"type": ["string", "null"], "description": "the day's next (later) photos, or null"},
+        "movie": {"oneOf": [{"type": "null"}, {
+            "type": "object", "additionalProperties": False, "required": ["url", "size", "poster_url"],
+            "properties": {"url": {"type": "string", "description": "the MP4 (H.264), with byte ranges"},
+                           "size": {"type": "integer", "minimum": 0, "description": "bytes"},
+                           "poster_url": {"type": ["string", "null"], "description": "its poster frame, a JPEG"}}}],
+            "description": "the day's time-lapse, or null while there is none"},
+    },
+}
+
+
 SCHEMAS["Snapshot"] = {
     **SCHEMAS["Photo"],
     "required": [*SCHEMAS["Photo"]["required"], "reused"],
@@ -189,8 +234,7 @@ def _api_paths():
         "/api/v1/photos": {"get": {
             "summary": "Photos, newest first", "operationId": "listPhotos",
             "parameters": [
-                _parameter("limit", "query", "how many (default 24)", {"type": "integer", "minimum": 1,
-                                                                       "maximum": 100}),
+                LIMIT,
                 _parameter("before", "query", "only photos older than this photo id",
                            {"type": "string", "pattern": ID_PATTERN})],
             "responses": {"200": _json("a page of photos", _ref("PhotoList")), "400": BAD_REQUEST,
@@ -239,10 +283,19 @@ def _api_paths():
                 _parameter("until", "query", "ISO 8601 time (default: now)",
                            {"type": "string", "format": "date-time"})],
             "responses": {"200": _json("the readings", _ref("History")), "400": BAD_REQUEST, **SIGN_IN}}},
+        "/api/v1/days": {"get": {
+            "summary": "Days with photos, newest first: counts and lows and highs", "operationId": "listDays",
+            "parameters": [LIMIT, _text_query("before", "only days before this date (YYYY-MM-DD)", DAY_PATTERN)],
+            "responses": {"200": _json("a page of days", _ref("DayList")), "400": BAD_REQUEST, **SIGN_IN}}},
+        "/api/v1/days/{day}": {"get": {
+            "summary": "One day: its counts, its photos a page at a time, and its time-lapse", "operationId": "getDay",
+            "parameters": [DAY, LIMIT, _text_query("after", "only photos after this photo id", ID_PATTERN)],
+            "responses": {"200": _json("the day; a real date without photos has a count of 0", _ref("DayDetail")),
+                          "400": BAD_REQUEST, "404": _error(f"the day is {NO_DAY}, or no photo has the id in after"),
+                          **SIGN_IN}}},
         "/api/v1/alerts": {"get": {
             "summary": "Alerts, newest first (read only)", "operationId": "listAlerts",
-            "parameters": [_parameter("limit", "query", "how many (default 24)", {"type": "integer", "minimum": 1,
-                                                                                   "maximum": 100})],
+            "parameters": [LIMIT],
             "responses": {"200": _json("the alerts", _ref("Alerts")), "400": BAD_REQUEST, **SIGN_IN}}},
         "/api/v1/openapi.json": {"get": {
             "summary": "This document", "operationId": "getOpenAPI",
@@ -261,6 +314,9 @@ def _page_paths():
     refresh = _parameter("refresh", "query", "auto-refresh every N minutes; 0 is off",
                          {"type": "integer", "enum": [0, *REFRESH_CHOICES]})
     moment = {"type": "integer", "minimum": 0, "maximum": 10 ** 15 - 1}
+    movie = {"304": {"description": "not modified (If-None-Match, If-Modified-Since)"},
+             "404": _html(f"the day is {NO_DAY}, or it has no time-lapse yet"),
+             "416": _html("the Range asked for lies beyond the file")}
     gallery_from = {"type": "string", "pattern": ID_PATTERN}
     return {
         "/": {"get": {"summary": "Home: your last photo, the temperature, the button; ?refresh=N follows the newest",
@@ -295,6 +351,23 @@ def _page_paths():
                                 "400": _html("a malformed address")}}},
         "/photos/{photo_id}/thumb.jpg": {"get": {"summary": "A photo's thumbnail", "parameters": [PHOTO_ID],
                                                  "responses": image}},
+        "/days": {"get": {
+            "summary": "Days with photos, newest first",
+            "parameters": [_text_query("before", "the page of days before this date (YYYY-MM-DD)", DAY_PATTERN),
+                           _text_query("after", "the page of days after this date (YYYY-MM-DD)", DAY_PATTERN)],
+            "responses": page}},
+        "/days/{day}": {"get": {
+            "summary": "One day: its photos on a timeline, its temperature, its time-lapse",
+            "parameters": [DAY],
+            "responses": {"200": _html("the day (a real date without photos says so)"), "404": _html(NO_DAY)}}},
+        "/days/{day}/timelapse.mp4": {"get": {
+            "summary": "The day's time-lapse (byte ranges)", "parameters": [DAY], "responses": {
+                **movie, "200": {"description": "the movie", "content": {"video/mp4": {}}},
+                "206": {"description": "the part asked for with Range", "content": {"video/mp4": {}}}}}},
+        "/days/{day}/poster.jpg": {"get": {
+            "summary": "The time-lapse's poster frame", "parameters": [DAY], "responses": {
+                **movie, "200": {"description": "the picture", "content": {"image/jpeg": {}}},
+                "206": {"description": "the part asked for with Range", "content": {"image/jpeg": {}}}}}},
         "/temperature": {"get": {
             "summary": "The temperature chart",
             "parameters": [_parameter("range", "query", "the chart's span (default 24h)",

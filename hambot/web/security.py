@@ -11,7 +11,7 @@ WRONG_HOST = b"hambot does not answer to that host name; its owner can add it to
 
 HEADERS = (
     ("Content-Security-Policy",
-     "default-src 'none'; img-src 'self'; style-src 'self'; script-src 'self'; "
+     "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'self'; script-src 'self'; "
      "connect-src 'self'; manifest-src 'self'; form-action 'self'; base-uri 'none'; "
      "frame-ancestors 'none'"),
     ("X-Content-Type-Options", "nosniff"),

@@ -13,7 +13,7 @@ from .responses import abort
 from ..core.health import health_report
 
 STATIC_DIR = Path(__file__).with_name("static")
-ERROR_STATUSES = (400, 401, 403, 404, 405, 413, 429, 500, 503, 507)
+ERROR_STATUSES = (400, 401, 403, 404, 405, 413, 416, 429, 500, 503, 507)
 
 
 def add_routes(app, hambot, page):

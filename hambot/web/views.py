@@ -1,5 +1,6 @@
 """Renders the pages; templates live in templates/, and every value in them is escaped."""
 
+import datetime
 import math
 import time
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from bottle import request, template
 
 from .. import __version__
 from .chart import RANGE_WORDS
+from ..core.days import bounds, day_of
 from ..core.thermometer import format_temperature
 
 # One list for every render: Bottle caches compiled templates by the lookup list's id().
@@ -21,14 +23,15 @@ STATUS_SENTENCES = {
     404: "There is nothing at this address.",
     405: "This address does not take that kind of request.",
     413: "That request is too large.",
+    416: "That part of the file does not exist.",
     500: "Something went wrong on our side; it has been logged.",
     429: "Too many tries; please wait a little.",
     503: "hambot cannot do that right now; please try again shortly.",
     507: "The disk is full, so nothing more can be stored.",
 }
 STATUS_TITLES = {400: "Bad request", 401: "Sign in", 403: "Not allowed", 404: "Not found", 405: "Not allowed",
-                 413: "Too large", 429: "Too many tries", 500: "Server error", 503: "Unavailable",
-                 507: "Disk full"}
+                 413: "Too large", 416: "Not in the file", 429: "Too many tries", 500: "Server error",
+                 503: "Unavailable", 507: "Disk full"}
 
 
 def manifest(site_title):
@@ -45,6 +48,16 @@ def moment(timestamp):
     utc = time.gmtime(timestamp)
     return {"iso": time.strftime("%Y-%m-%dT%H:%M:%SZ", utc),
             "text": time.strftime("%d %b %Y, %H:%M:%S UTC", utc).lstrip("0")}
+
+
+def day_words(day):
+    """A day as the pages write dates, with its weekday: "Sunday 29 Mar 2026" (C-locale names, as moment's)."""
+    return f"{day.strftime('%A')} {day.day} {day.strftime('%b %Y')}"
+
+
+def clock_time(timestamp, zone, with_zone=False):
+    """The time of day in TIMEZONE, for a day's own page: "14:05"; on a clock change "02:30 CEST" and "02:30 CET"."""
+    return datetime.datetime.fromtimestamp(timestamp, zone).strftime("%H:%M %Z" if with_zone else "%H:%M")
 
 
 @dataclass(frozen=True)
@@ -73,8 +86,12 @@ class Pages:
     def _template(self, name, **values):
         return template(name, template_lookup=TEMPLATE_LOOKUP, site_title=self.settings.site_title,
                         version=__version__, moment=moment, temperature=self.temperature,
-                        signed_in=request.environ.get("hambot.signed_in", False),
+                        signed_in=request.environ.get("hambot.signed_in", False), day_words=day_words,
                         capture_seconds=self.capture_seconds, refresh_choices=REFRESH_CHOICES, **values)
+
+    def local_day(self, timestamp):
+        """The day in TIMEZONE a photo is on, for its link to that day's page."""
+        return day_of(timestamp, self.settings.timezone)
 
     def capture_seconds(self):
         """How long a press usually takes, for the button's progress bar; 0 when there is no history yet."""
@@ -95,7 +112,8 @@ class Pages:
     def photo(self, photo, older=None, newer=None, shared=False, auto_refresh=None, note=None):
         """`shared`: who took it, when a press in the dead time landed here; `note`: any other sentence."""
         note = self.shared_note(photo, shared) if shared else note
-        return self.render("photo.tpl", photo=photo, older=older, newer=newer, shared=note, auto_refresh=auto_refresh)
+        return self.render("photo.tpl", photo=photo, older=older, newer=newer, shared=note, auto_refresh=auto_refresh,
+                           day=self.local_day(photo.taken_at))
 
     def shared_note(self, photo, who):
         """Why a press showed an existing photo (`who` took it: "you" or "someone"), and when a new one can come.
@@ -110,6 +128,17 @@ class Pages:
 
     def gallery(self, photos, older, newer):
         return self.render("gallery.tpl", photos=photos, older=older, newer=newer)
+
+    def days(self, days, older, newer):
+        return self.render("days.tpl", days=days, older=older, newer=newer)
+
+    def day(self, day, summary, timeline, svg, movie, older, newer):
+        """One day's page: `timeline` its photos shown, `movie` the time-lapse's Movie or the sentence why none."""
+        zone = self.settings.timezone
+        start, end = bounds(day, zone)
+        changes = end - start != 86400  # a 23- or 25-hour day: its times say which side of the change
+        return self.render("day.tpl", day=day, summary=summary, timeline=timeline, svg=svg, movie=movie,
+                           older=older, newer=newer, zone=zone.key, clock=lambda t: clock_time(t, zone, changes))
 
     def temperature_chart(self, shown, svg, summary, latest):
         comfort = (self.settings.temperature_comfort_min, self.settings.temperature_comfort_max)

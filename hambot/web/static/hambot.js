@@ -4,7 +4,7 @@
 
   // Times arrive in UTC; show them in the viewer's own time zone, chart labels too.
   function localTimes(root) {
-    root.querySelectorAll("time[datetime]").forEach(function (el) {
+    root.querySelectorAll("time[datetime]:not([data-zone])").forEach(function (el) {  // data-zone: already local
       var when = new Date(el.getAttribute("datetime"));
       if (!isNaN(when)) { el.textContent = when.toLocaleString(); el.title = el.getAttribute("datetime"); }
     });

@@ -20,7 +20,7 @@
 <body>
 <header class="site"><a class="brand" href="/">{{site_title}}</a>
 <nav class="site" aria-label="Pages">
-% for target, label, key in (("/", "Home", "home"), ("/photos", "Gallery", "gallery"), ("/temperature", "Temperature", "temperature")):
+% for target, label, key in (("/", "Home", "home"), ("/photos", "Gallery", "gallery"), ("/days", "Days", "days"), ("/temperature", "Temperature", "temperature")):
 %   if get('nav') == key:
   <a href="{{target}}" aria-current="page">{{label}}</a>
 %   else:

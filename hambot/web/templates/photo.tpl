@@ -19,6 +19,7 @@
   </figcaption>
 </figure>
 % include('pager.tpl', older=older and f'/photos/{older}', newer=newer and f'/photos/{newer}', older_text='Older', newer_text='Newer')
+<p class="links"><a href="/days/{{day.isoformat()}}">All of {{day_words(day)}}</a></p>
 % include('snapshot_form.tpl', label='Get a new snapshot')
 % if auto_refresh:
 %   include('auto_refresh.tpl')
