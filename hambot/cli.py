@@ -225,11 +225,14 @@ def _token_issue(settings, args):
     lifetime = parse_lifetime(args.expires_in)
     if lifetime is None:
         raise UsageError("--expires-in must be a number of days, hours or minutes, such as 30d, 12h or 90m.")
-    token = _tokens(settings).issue(args.name, lifetime)
+    from .core.tokens import EARLIER_SCOPES, check_scopes
+    scopes = check_scopes(args.scope or EARLIER_SCOPES)
+    token = _tokens(settings).issue(args.name, lifetime, scopes=scopes, camera=args.camera)
     expires = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(time.time() + lifetime))
     print(token)
-    print(f"\nThis is the token for {args.name}, valid until {expires}. It is shown only this once; "
-          "send it as:\n  Authorization: Enigma <token>", file=sys.stderr)
+    tied = f", as the camera {args.camera} only" if args.camera else ""
+    print(f"\nThis is the token for {args.name}, valid until {expires}, allowed to {' '.join(scopes)}{tied}. "
+          "It is shown only this once; send it as:\n  Authorization: Enigma <token>", file=sys.stderr)
     return 0
 
 
@@ -239,9 +242,11 @@ def _token_list(settings, args):
         print("No tokens have been issued. Make one with: hambot token issue --name NAME")
         return 0
     now = time.time()
-    print(f"{'NAME':<32} {'STATE':<8} {'EXPIRES (UTC)':<17} LAST USED (UTC)")
+    print(f"{'NAME':<32} {'STATE':<8} {'EXPIRES (UTC)':<17} {'LAST USED (UTC)':<17} SCOPES")
     for r in records:
-        print(f"{r.name:<32} {r.state(now):<8} {_when(r.expires_at):<17} {_when(r.last_used_at)}")
+        tied = f" (camera {r.camera})" if r.camera else ""
+        print(f"{r.name:<32} {r.state(now):<8} {_when(r.expires_at):<17} {_when(r.last_used_at):<17} "
+              f"{' '.join(r.scopes)}{tied}")
     return 0
 
 
@@ -287,6 +292,9 @@ def parser():
     issue = token_commands.add_parser("issue", help="print a new token (once)")
     issue.add_argument("--name", required=True, help="who or what it is for, such as phone")
     issue.add_argument("--expires-in", default="30d", help="how long it is valid: 30d, 12h, 90m (default 30d)")
+    issue.add_argument("--scope", action="append", choices=("read", "press", "upload", "admin"),
+                       help="what it may do; repeat for several (default: read, press and admin)")
+    issue.add_argument("--camera", help="tie its uploads and remote button to this one camera name")
     issue.set_defaults(run=_token_issue)
     token_commands.add_parser("list", help="show names, expiry and last use").set_defaults(run=_token_list)
     revoke = token_commands.add_parser("revoke", help="make the named token fail at once")

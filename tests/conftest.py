@@ -183,11 +183,22 @@ def add_photo(store, celsius=21.5, source="test", sample="sample.jpg", data=None
     return store.add(image, reading=Reading(celsius, 0), source=source, started_at=time.time() - seconds)
 
 
-def issue_token(app, name="phone", lifetime=86400):
-    """A token from the app's own token book, writing the key sheet first if there is none."""
+def issue_token(app, name="phone", lifetime=86400, **grant):
+    """A token from the app's own token book (with `scopes`, `camera` if given), writing the key sheet first."""
     if not app.settings.key_sheet_path.exists():
         write_key_sheet(app.settings.key_sheet_path)
-    return app.tokens.issue(name, lifetime)
+    return app.tokens.issue(name, lifetime, **grant)
+
+
+def noisy_jpeg(size=(400, 300), seed=1):
+    """A real JPEG of random pixels: about 100 kB at 400x300, larger than any form (MAX_BODY is 64 kB)."""
+    import io
+    import random
+    from PIL import Image
+    pixels = random.Random(seed).randbytes(size[0] * size[1] * 3)
+    out = io.BytesIO()
+    Image.frombytes("RGB", size, pixels).save(out, "JPEG", quality=95)
+    return out.getvalue()
 
 
 def spoil_signature(value):

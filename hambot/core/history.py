@@ -4,6 +4,8 @@ import math
 import time
 from dataclasses import dataclass
 
+from . import push_queue
+
 BUCKET_WIDTHS = (300, 1800, 7200)  # seconds; keep in step with the migration that backfills them
 
 
@@ -30,21 +32,33 @@ class Bucket:
         return self.start + self.width / 2
 
 
-def record(db, taken_at, celsius, source):
-    """Add one reading inside the caller's transaction; each bucket update is one indexed upsert."""
-    db.execute("INSERT INTO readings (taken_at, celsius, source) VALUES (?,?,?)", (taken_at, celsius, source))
+def record(db, taken_at, celsius, source, camera=None):
+    """Add one reading inside the caller's transaction; each bucket update is one indexed upsert.
+
+    An uploaded camera's readings get buckets of their own, so this hambot's chart shows only its own probe."""
+    db.execute("INSERT INTO readings (taken_at, celsius, source, camera) VALUES (?,?,?,?)",
+               (taken_at, celsius, source, camera))
     for width in BUCKET_WIDTHS:
-        db.execute(
-            "INSERT INTO reading_buckets (width, start, count, total, low, high) VALUES (?,?,1,?,?,?)"
-            " ON CONFLICT (width, start) DO UPDATE SET count = count + 1, total = total + excluded.total,"
-            " low = min(low, excluded.low), high = max(high, excluded.high)",
-            (width, int(taken_at // width) * width, celsius, celsius, celsius))
+        start = int(taken_at // width) * width
+        if camera is None:
+            db.execute(
+                "INSERT INTO reading_buckets (width, start, count, total, low, high) VALUES (?,?,1,?,?,?)"
+                " ON CONFLICT (width, start) DO UPDATE SET count = count + 1, total = total + excluded.total,"
+                " low = min(low, excluded.low), high = max(high, excluded.high)",
+                (width, start, celsius, celsius, celsius))
+        else:
+            db.execute(
+                "INSERT INTO camera_buckets (camera, width, start, count, total, low, high) VALUES (?,?,?,1,?,?,?)"
+                " ON CONFLICT (camera, width, start) DO UPDATE SET count = count + 1,"
+                " total = total + excluded.total, low = min(low, excluded.low), high = max(high, excluded.high)",
+                (camera, width, start, celsius, celsius, celsius))
 
 
 class History:
-    def __init__(self, database, alerts=None):
+    def __init__(self, database, alerts=None, pushing=False):
         self.database = database
         self.alerts = alerts  # core/alerts.py's Alerts, evaluated in the transaction that stores each reading
+        self.pushing = pushing  # with UPSTREAM_URL: each reading also goes into the push outbox
 
     def record(self, celsius, source, taken_at=None):
         taken_at = time.time() if taken_at is None else taken_at
@@ -52,6 +66,8 @@ class History:
             record(db, taken_at, celsius, source)
             if self.alerts:
                 self.alerts.reading(db, taken_at, celsius)
+            if self.pushing:
+                push_queue.queue_reading(db, taken_at, celsius, source)
 
     def latest(self):
         row = self.database.connection().execute(

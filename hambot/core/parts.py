@@ -15,6 +15,7 @@ from .shutter import Shutter
 from .store import Store, open_store
 from .thermometer import Thermometer
 from .tokens import Tokens
+from .uploads import Uploads
 
 
 class Parts:
@@ -38,6 +39,7 @@ class Parts:
         self.login_failures = FailureLimit(self.store.database, "login")
         self.password = ViewerPassword(self.store.database)
         self.retention = Retention.from_settings(self.store, settings)
+        self.uploads = Uploads(self.store, self.retention, settings.max_photo_bytes)
         self.thermometer = Thermometer(settings.temperature_sensor, settings.w1_devices_dir,
                                        settings.temperature_cache_seconds, settings.temperature_timeout)
         budget = CaptureBudget(self.store, settings.visitor_captures_per_hour, settings.captures_per_hour,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import history
+from . import push_queue as upstream_queue
 from .camera import TEST_PATTERN
 from .captures import CaptureLog, insert_capture
 from .database import Database
@@ -45,6 +46,7 @@ class Photo:
     content_type: str
     kept: bool = False
     camera_tool: str | None = None  # as camera_access.sh named it; None for a camera script of the user's own
+    camera: str | None = None  # the camera an upload came from; None for this hambot's own
 
     @property
     def test_pattern(self):
@@ -61,7 +63,7 @@ class Photo:
 
 
 PHOTO_COLUMNS = ("id, taken_at, temperature_c, temperature_note, source, size, width, height, content_type, kept,"
-                 " camera_tool")
+                 " camera_tool, camera")
 STORING = "storing-"  # temp-folder marker of a photo whose files come before its index row
 PLACEHOLDERS = ",".join("?" * len(PHOTO_COLUMNS.split(",")))
 THUMB_WORK_GRACE = 60  # seconds a lazily made thumbnail may sit in tmp/ before it counts as a leftover
@@ -79,6 +81,7 @@ class Store:
         self.database = Database(self.db_path)
         self.captures = CaptureLog(self.database)
         self.alerts = None  # core/alerts.py's Alerts, evaluated in the transaction that stores each capture
+        self.pushing = False  # with UPSTREAM_URL: each own photo also goes into the push outbox (core/upstream.py)
 
     def open(self):
         """Create the folders and bring the index up to date; safe to call from every process."""
@@ -122,18 +125,27 @@ class Store:
 
     def add(self, image, *, reading, source, started_at):
         """Move a checked image into the store under a new id and index it with its capture."""
+        return self._store(image, Arrival(time.time(), reading.celsius, reading.problem, source, started_at))
+
+    def add_upload(self, image, *, taken_at, celsius, source, camera, also=None):
+        """Store an uploaded image from `camera` (no capture row: no camera ran here); also(db, photo) joins
+        the transaction that indexes it."""
+        return self._store(image, Arrival(taken_at, celsius, None, source, None, camera, also))
+
+    def _store(self, image, arrival):
         thumbnail = self._make_thumbnail(image.path, "capture")
         try:
-            return self._add(image, thumbnail, reading, source, started_at)
+            return self._add(image, thumbnail, arrival)
         finally:
             if thumbnail:
                 thumbnail.unlink(missing_ok=True)
 
-    def _add(self, image, thumbnail, reading, source, started_at):
+    def _add(self, image, thumbnail, arrival):
         _fsync_file(image.path)
         while True:
-            photo = Photo(new_id(), time.time(), reading.celsius, reading.problem, source,
-                          image.size, image.width, image.height, image.content_type, camera_tool=image.tool)
+            photo = Photo(new_id(), arrival.taken_at, arrival.celsius, arrival.problem, arrival.source,
+                          image.size, image.width, image.height, image.content_type, camera_tool=image.tool,
+                          camera=arrival.camera)
             marker = self._mark_storing(photo.id)
             try:
                 os.link(image.path, self.path_of(photo))  # exclusive: never overwrites
@@ -149,18 +161,27 @@ class Store:
             with self.database.transaction() as db:
                 db.execute(f"INSERT INTO photos ({PHOTO_COLUMNS}) VALUES ({PLACEHOLDERS})",
                            dataclasses.astuple(photo))
-                insert_capture(db, started_at, photo.taken_at, source, photo.id, None,
-                               camera_tool=image.tool, note=image.note)
-                if photo.temperature_c is not None:
-                    history.record(db, photo.taken_at, photo.temperature_c, "photo")
-                if self.alerts:  # alerts (hambot/core/alerts.py)
-                    self.alerts.photo_stored(db, photo.taken_at, photo.temperature_c)
+                self._index(db, photo, image, arrival)
         except BaseException:
             self._remove_files(photo)
             raise
         finally:
             marker.unlink(missing_ok=True)
         return photo
+
+    def _index(self, db, photo, image, arrival):
+        """The rest of a new photo's transaction: its capture, its reading, its alerts, its push, its upload."""
+        if arrival.started_at is not None:
+            insert_capture(db, arrival.started_at, photo.taken_at, photo.source, photo.id, None,
+                           camera_tool=image.tool, note=image.note)
+        if photo.temperature_c is not None:
+            history.record(db, photo.taken_at, photo.temperature_c, "photo", camera=photo.camera)
+        if photo.camera is None and self.alerts:  # alerts (hambot/core/alerts.py)
+            self.alerts.photo_stored(db, photo.taken_at, photo.temperature_c)
+        if photo.camera is None and self.pushing:
+            upstream_queue.queue_photo(db, photo)
+        if arrival.also:
+            arrival.also(db, photo)
 
     def _mark_storing(self, photo_id):
         """A durable note that photo_id's files may exist before its row: a crash in between is undone at start."""
@@ -323,7 +344,19 @@ def open_store(data_dir):
 
 
 def _photo(row):
-    return Photo(*row[:9], kept=bool(row[9]), camera_tool=row[10])
+    return Photo(*row[:9], kept=bool(row[9]), camera_tool=row[10], camera=row[11])
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """How a photo came: taken here by the camera (started_at is when it ran) or uploaded from `camera`."""
+    taken_at: float
+    celsius: float | None
+    problem: str | None
+    source: str
+    started_at: float | None
+    camera: str | None = None
+    also: object = None
 
 
 def _fsync_file(path):

@@ -14,6 +14,7 @@ from .pagecache import PageCache
 from ..core.ratelimit import client_key
 from ..core.store import is_valid_id
 from ..core.tokens import TokenError
+from ..core.uploads import KEY_PATTERN, UploadError, check_details
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ def photo_record(photo):
             "source": photo.source, "width": photo.width, "height": photo.height,
             "url": f"/photos/{photo.filename}", "thumbnail_url": f"/photos/{photo.id}/thumb.jpg",
             "page_url": f"/photos/{photo.id}", "kept": photo.kept, "camera_tool": photo.camera_tool,
-            "test_pattern": photo.test_pattern}
+            "test_pattern": photo.test_pattern, "camera": photo.camera}
 
 
 def query(*allowed):
@@ -95,20 +96,35 @@ def time_param(values, name, default):
                             "such as 2026-11-21T08:00:00Z.") from None
 
 
-def require_token(hambot):
+def require_token(hambot, scope=None, body=False):
     """The name of the request's valid token, or an APIError; failures count toward the address's limit.
 
     A valid token works even from an address others' bad tokens have slowed down: guessing one is hopeless."""
-    known = request.environ.get("hambot.token")
-    if known:
-        return known
+    return require_grant(hambot, scope, body).name
+
+
+def require_grant(hambot, scope=None, body=False):
+    """The request's valid token as a Grant holding `scope` (403 without it); `body`: the call takes one."""
+    grant = request.environ.get("hambot.grant") or _checked_token(hambot)
+    if scope and not grant.allows(scope):
+        raise APIError(403, f"This token may not {SCOPE_WORDS[scope]}; issue one with --scope {scope}.")
+    if not body and request.content_length > MAX_BODY:
+        raise APIError(413, "This call takes no request body.")
+    return grant
+
+
+SCOPE_WORDS = {"read": "read from this hambot", "press": "take photos", "upload": "upload to this hambot",
+               "admin": "delete or keep photos"}
+
+
+def _checked_token(hambot):
     address = request.environ.get("REMOTE_ADDR", "")  # X-Forwarded-For only counts with TRUST_PROXY
     scheme, _, token = request.environ.get("HTTP_AUTHORIZATION", "").strip().partition(" ")
     if scheme.lower() not in AUTH_SCHEMES or not token.strip():
         raise APIError(401, "This call needs a token: send the header Authorization: Enigma <token>.",
                        WWW_Authenticate='Enigma realm="hambot"')
     try:
-        name = hambot.tokens.verify(token.strip())
+        grant = hambot.tokens.grant(token.strip())
     except TokenError as error:
         wait = hambot.failures.retry_after(address)
         if wait:
@@ -117,10 +133,47 @@ def require_token(hambot):
         hambot.failures.failed(address)
         log.warning("refused a token from %s: %s", client_key(address), error)
         raise APIError(401, str(error), WWW_Authenticate='Enigma realm="hambot", error="invalid_token"') from None
-    if request.content_length > MAX_BODY:
-        raise APIError(413, "This call takes no request body.")
-    request.environ["hambot.token"] = name
-    return name
+    request.environ["hambot.grant"] = grant
+    return grant
+
+
+UPLOAD_FIELDS = ("taken_at", "temperature_c", "camera", "source")
+IMAGE_TYPES = ("image/jpeg", "image/png", "application/octet-stream")
+
+
+def upload_values():
+    """The upload's fields, from the query or a multipart form (not both), and the image's bytes (None for none)."""
+    values = query(*UPLOAD_FIELDS)
+    content_type = request.content_type.split(";")[0].strip().lower()
+    if content_type == "multipart/form-data":
+        for name in request.forms.keys():
+            if name not in UPLOAD_FIELDS:
+                raise APIError(400, f"Unknown form field: {name[:40]}.")
+            if name in values or len(request.forms.getall(name)) > 1:
+                raise APIError(400, f"The field {name} is given more than once.")
+            values[name] = request.forms.getunicode(name)
+        files = list(request.files.values())
+        if len(files) != 1:
+            raise APIError(400, "A multipart upload carries exactly one file, the photo.")
+        return values, files[0].file.read()
+    if content_type and content_type not in IMAGE_TYPES:
+        raise APIError(415, "Send the photo as the body (image/jpeg or image/png) or as a multipart/form-data file.")
+    return values, request.body.read()
+
+
+def idempotency_key():
+    key = request.environ.get("HTTP_IDEMPOTENCY_KEY")
+    if key is not None and not KEY_PATTERN.fullmatch(key):
+        raise APIError(400, "An Idempotency-Key is 1 to 200 printable ASCII characters without spaces.")
+    return key
+
+
+def answered(answer, location=None):
+    """An upload's answer; a retry with the same Idempotency-Key gets the first one's, marked as replayed."""
+    headers = {"Idempotent-Replayed": "true"} if answer.replayed else {}
+    if location and answer.status == 201:
+        headers["Location"] = location
+    return reply_json(answer.body, answer.status, **headers)
 
 
 def alert_record(alert):
@@ -156,6 +209,36 @@ def add_api_routes(app, hambot):
         following = f"{PREFIX}/photos?limit={limit}&before={photos[-1].id}" if has_older else None
         return json.dumps({"photos": [photo_record(p) for p in photos], "next": following})
 
+    @app.post(PREFIX + "/photos")
+    def upload_photo():
+        grant = require_grant(hambot, "upload", body=True)
+        values, data = upload_values()
+        if not data:
+            raise APIError(400, "The upload has no photo: send a JPEG or PNG as the body.")
+        key = idempotency_key()
+        try:
+            details = check_details(grant, values)
+            answer = hambot.uploads.photo(data, details, token_name=grant.name, key=key,
+                                          render=lambda photo: json.dumps(photo_record(photo)))
+        except UploadError as error:
+            raise APIError(error.status, str(error)) from None
+        photo_id = json.loads(answer.body)["id"]
+        return answered(answer, f"{PREFIX}/photos/{photo_id}")
+
+    @app.post(PREFIX + "/readings")
+    def upload_reading():
+        grant = require_grant(hambot, "upload")
+        values = query(*UPLOAD_FIELDS)
+        key = idempotency_key()
+        try:
+            details = check_details(grant, values)
+            answer = hambot.uploads.reading(details, token_name=grant.name, key=key, render=lambda: json.dumps(
+                {"camera": details.camera, "taken_at": iso(details.taken_at), "celsius": details.celsius,
+                 "source": details.source}))
+        except UploadError as error:
+            raise APIError(error.status, str(error)) from None
+        return answered(answer)
+
     @app.get(PREFIX + "/photos/<photo_id>")
     def one_photo(photo_id):
         query()
@@ -164,7 +247,7 @@ def add_api_routes(app, hambot):
     @app.delete(PREFIX + "/photos/<photo_id>")
     def delete_photo(photo_id):
         query()
-        name = require_token(hambot)
+        name = require_token(hambot, "admin")
         found(photo_id)
         if store.delete(photo_id) is None:
             raise APIError(404, "There is no photo with that id.")
@@ -181,7 +264,7 @@ def add_api_routes(app, hambot):
 
     def mark_kept(photo_id, kept):
         query()
-        name = require_token(hambot)
+        name = require_token(hambot, "admin")
         photo = store.set_kept(found(photo_id).id, kept)
         if photo is None:
             raise APIError(404, "There is no photo with that id.")
@@ -191,7 +274,7 @@ def add_api_routes(app, hambot):
     @app.post(PREFIX + "/snapshots")
     def take_snapshot():
         query()
-        name = require_token(hambot)
+        name = require_token(hambot, "press")
         shot = shutter.press(f"api:{name}", client=request.environ.get("REMOTE_ADDR", ""))
         if shot.refused:
             raise APIError(429, f"{shot.refused.sentence} Try again in {shot.refused.retry_after} s.",

@@ -6,7 +6,7 @@ from bottle import request
 from . import gallery, pages, signin, site, temperature, views
 from .access import Access
 from .api import add_api_routes
-from .bodylimit import limit_body
+from .bodylimit import limit_body, limit_for
 from .cookies import COOKIE_NAME, MAX_AGE, PhotoCookie
 from .image_files import images_first
 from .responses import abort, set_cookie
@@ -45,8 +45,9 @@ def _routes(hambot):
 
     @app.hook("before_request")
     def hold_the_body():
-        """Before any other hook or route: a body of at most 64 kB, in memory, read once (web/bodylimit.py)."""
-        status = limit_body(request.environ)
+        """Before any other hook or route: a body within its limit, in memory, read once (web/bodylimit.py)."""
+        status = limit_body(request.environ, limit_for(request.method, request.path,
+                                                       hambot.settings.max_photo_bytes))
         if status:
             abort(status, views.STATUS_SENTENCES[status])
 

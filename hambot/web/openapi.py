@@ -73,7 +73,7 @@ SCHEMAS = {
     "Photo": {
         "type": "object", "additionalProperties": False,
         "required": ["id", "taken_at", "temperature_c", "source", "width", "height", "url", "thumbnail_url",
-                     "page_url", "kept", "camera_tool", "test_pattern"],
+                     "page_url", "kept", "camera_tool", "test_pattern", "camera"],
         "properties": {
             "id": {"type": "string", "pattern": ID_PATTERN},
             "taken_at": {"type": "string", "format": "date-time", "description": "UTC"},
@@ -90,6 +90,8 @@ SCHEMAS = {
                                            "test-pattern, ...); null for a camera script of your own"},
             "test_pattern": {"type": "boolean",
                              "description": "true when no camera was found and the test pattern was stored"},
+            "camera": {"type": ["string", "null"],
+                       "description": "the camera an uploaded photo came from; null for this hambot's own"},
         },
     },
     "PhotoList": {
@@ -183,10 +185,62 @@ SCHEMAS["Snapshot"] = {
 }
 
 
+SCHEMAS["Reading"] = {
+    "type": "object", "additionalProperties": False, "required": ["camera", "taken_at", "celsius", "source"],
+    "properties": {"camera": {"type": "string"}, "taken_at": {"type": "string", "format": "date-time"},
+                   "celsius": {"type": "number"}, "source": {"type": "string"}},
+}
+NAME = "^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$"
+UPLOAD_PARAMETERS = [
+    _parameter("taken_at", "query", "when it was taken, ISO 8601 (default: now)", {"type": "string",
+                                                                                   "format": "date-time"}),
+    _parameter("temperature_c", "query", "the temperature then, in °C", {"type": "number", "minimum": -60,
+                                                                          "maximum": 130}),
+    _parameter("camera", "query", "the camera's name (default: the token's camera, else its name)",
+               {"type": "string", "pattern": NAME}),
+    _parameter("source", "query", "what took it: schedule, button, ... (default upload)",
+               {"type": "string", "pattern": "^[a-z][a-z0-9:._-]{0,39}$"}),
+    _parameter("Idempotency-Key", "header", "a retry with the same key stores nothing more and gets the first "
+               "answer again", {"type": "string", "pattern": "^[!-~]{1,200}$"}),
+]
+UPLOAD_ERRORS = {
+    "400": _error("a field is malformed, or the body is not a whole JPEG or PNG; the sentence says which"),
+    "401": NO_TOKEN, "429": SLOW_DOWN,
+    "403": _error("the token may not upload, or is tied to another camera"),
+    "422": _error("the Idempotency-Key was used before for a different upload"),
+}
+REPLAYED = {"Idempotent-Replayed": ("string", "true when this answer is the first upload's, given again", "optional")}
+
+
 def _api_paths():
     token = [{"enigma": []}, {"bearer": []}]
     return {
-        "/api/v1/photos": {"get": {
+        "/api/v1/readings": {"post": {
+            "summary": "Upload a temperature reading from another camera (scope upload)", "operationId":
+            "uploadReading", "security": token, "parameters": UPLOAD_PARAMETERS,
+            "responses": {"201": _json("stored (or stored before, with the same key)", _ref("Reading"), **REPLAYED),
+                          **UPLOAD_ERRORS, "413": TOO_LARGE}}},
+        "/api/v1/photos": {"post": {
+            "summary": "Upload a photo from another camera (scope upload), checked as a camera's image is",
+            "operationId": "uploadPhoto", "security": token, "parameters": UPLOAD_PARAMETERS,
+            "requestBody": {"required": True, "content": {
+                "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+                "image/png": {"schema": {"type": "string", "format": "binary"}},
+                "multipart/form-data": {"schema": {
+                    "type": "object", "required": ["photo"], "properties": {
+                        "photo": {"type": "string", "format": "binary"}, "taken_at": {"type": "string"},
+                        "temperature_c": {"type": "string"}, "camera": {"type": "string"},
+                        "source": {"type": "string"}}}}}},
+            "responses": {
+                "201": _json("stored (or stored before, with the same key)", _ref("Photo"),
+                             Location=("string", "the photo's record"), **REPLAYED),
+                **UPLOAD_ERRORS,
+                "411": _error("the body is chunked; send a Content-Length"),
+                "413": _error("the photo is larger than MAX_PHOTO_MB"),
+                "415": _error("the body is neither an image nor a multipart form"),
+                "503": _error("too many uploads are arriving at once"),
+                "507": _error("the disk is below MIN_FREE_MB and nothing more can be pruned")}},
+            "get": {
             "summary": "Photos, newest first", "operationId": "listPhotos",
             "parameters": [
                 _parameter("limit", "query", "how many (default 24)", {"type": "integer", "minimum": 1,
