@@ -72,9 +72,48 @@ def _temperature(settings, args):
         raise UsageError(reading.problem or "There is no reading.")
     if args.record:
         store = _alerting_store(settings)
-        History(store.database, store.alerts).record(reading.celsius, args.source, reading.read_at)
+        History(store.database, store.alerts, pushing=settings.upstream_url is not None).record(
+            reading.celsius, args.source, reading.read_at)
     shown = format_temperature(reading.celsius, settings.temperature_unit)
     print(f"{shown} from {reading.sensor_id}{' (recorded)' if args.record else ''}")
+    return 0
+
+
+def _push(settings, args):
+    """The pusher and the long poll for remote presses, until SIGTERM; one at a time per data folder."""
+    import signal
+    import threading
+    from .core.parts import Parts
+    from .core.upstream import only_pusher, run_push
+    if settings.upstream_url is None:
+        raise UsageError("UPSTREAM_URL is not set, so there is nowhere to push to.")
+    parts = Parts(settings)
+    with only_pusher(settings.data_dir) as alone:
+        if not alone:
+            raise UsageError("Another hambot push is already running for this data folder.")
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        run_push(parts, stop)
+    return 0
+
+
+def _upstream_status(settings, args):
+    from .core import push_queue
+    if settings.upstream_url is None:
+        print("UPSTREAM_URL is not set: nothing is pushed.")
+    else:
+        print(f"Pushing to {settings.upstream_url} as the camera {settings.camera_name}.")
+    status = push_queue.status(_store(settings).database)
+    if status.queued:
+        print(f"{status.queued} queued, the oldest since {_local(status.oldest_at)} "
+              f"({time.time() - status.oldest_at:.0f} s ago).")
+    else:
+        print("Nothing is queued.")
+    if status.last_error:
+        print(f"Last error: {status.last_error}")
+    if status.last_delivered_at:
+        print(f"Last delivered: {_local(status.last_delivered_at)}.")
     return 0
 
 
@@ -308,6 +347,13 @@ def parser():
     alert_list = commands.add_parser("alerts", help="list recent alerts, whether they are over, and their delivery")
     alert_list.add_argument("--limit", type=int, default=20, help="how many (default 20)")
     alert_list.set_defaults(run=_alerts)
+
+    commands.add_parser("push", help="push every photo and reading to UPSTREAM_URL and answer its button "
+                        "(hambot-push.service runs this)").set_defaults(run=_push)
+    upstream = commands.add_parser("upstream", help="the upstream server this camera pushes to")
+    upstream_commands = upstream.add_subparsers(dest="upstream_command", required=True, metavar="COMMAND")
+    upstream_commands.add_parser("status", help="what is queued for it, since when, and the last error"
+                                 ).set_defaults(run=_upstream_status)
 
     commands.add_parser("prune", help="apply MAX_PHOTOS, MAX_STORAGE_MB and MIN_FREE_MB now and list what "
                         "was removed").set_defaults(run=_prune)

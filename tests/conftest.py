@@ -227,11 +227,13 @@ def raw_request(port, data):
 class RunningServer:
     """`hambot serve` (gunicorn) in its own process, on a free port; `command` runs another server instead."""
 
-    def __init__(self, tmp_path, environ, command=(sys.executable, "-m", "hambot", "serve")):
-        self.port = free_port()
-        self.log_path = tmp_path / "server.log"
+    def __init__(self, tmp_path, environ, command=(sys.executable, "-m", "hambot", "serve"), port=None,
+                 name="server"):
+        """`port` to start again where an earlier one listened; `name` names its log, for several at once."""
+        self.port = port or free_port()
+        self.log_path = tmp_path / f"{name}.log"
         environ = {**os.environ, **environ, "HAMBOT_PORT": str(self.port), "HAMBOT_HOST": "127.0.0.1"}
-        with open(self.log_path, "wb") as log:
+        with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(list(command), env=environ,
                                             cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
         self._wait_until_up()
@@ -275,11 +277,11 @@ class RunningServer:
 def start_server(tmp_path, w1, camera_runs):
     servers = []
 
-    def start(camera="ok.sh", environ=None, **overrides):
+    def start(camera="ok.sh", environ=None, port=None, name="server", **overrides):
         """`environ` adds to the server's own environment (a world's PATH, say)."""
         environ = {**(environ or {}), **settings_environ(tmp_path, w1, camera, overrides)}
         environ["HAMBOT_LOG_LEVEL"] = "INFO"
-        server = RunningServer(tmp_path, environ)
+        server = RunningServer(tmp_path, environ, port=port, name=name)
         servers.append(server)
         return server
 

@@ -32,7 +32,8 @@ class Parts:
         self.secret = load_secret_key(settings)
         self.alerts = alerts.Alerts(alerts.Rules.from_settings(settings), self.store.database)
         self.store.alerts = self.store.captures.alerts = self.alerts  # evaluated where captures are stored
-        self.history = History(self.store.database, self.alerts)
+        self.store.pushing = settings.upstream_url is not None  # each own photo also queued for hambot push
+        self.history = History(self.store.database, self.alerts, pushing=self.store.pushing)
         self.notifier, self.sender = Notifier(settings.notify_urls), None
         self.tokens = token_book(self.store, settings, self.secret)
         self.failures = FailureLimit(self.store.database, "token")

@@ -177,6 +177,16 @@ SCHEMAS["Health"]["properties"]["alerts"] = {
 }
 
 
+SCHEMAS["Health"]["properties"]["upstream"] = {
+    "type": "object", "additionalProperties": False, "required": ["queued", "oldest_queued_seconds", "last_error"],
+    "description": "only with UPSTREAM_URL: the photos and readings waiting for hambot push",
+    "properties": {
+        "queued": {"type": "integer", "minimum": 0},
+        "oldest_queued_seconds": {"type": ["number", "null"], "description": "the oldest one's age"},
+        "last_error": {"type": ["string", "null"], "description": "why the oldest one is not delivered yet"}},
+}
+
+
 SCHEMAS["Snapshot"] = {
     **SCHEMAS["Photo"],
     "required": [*SCHEMAS["Photo"]["required"], "reused"],
