@@ -8,6 +8,7 @@ from .keysheet import KeySheet
 from .notify import Notifier, Sender, check_urls
 from .password import ViewerPassword
 from .ratelimit import FailureLimit
+from .remote import Remotes
 from .retention import Retention
 from .secret_key import load_secret_key
 from .settings import ConfigError
@@ -41,6 +42,7 @@ class Parts:
         self.password = ViewerPassword(self.store.database)
         self.retention = Retention.from_settings(self.store, settings)
         self.uploads = Uploads(self.store, self.retention, settings.max_photo_bytes)
+        self.remotes = Remotes(self.store.database)  # cameras that push here, and presses of their buttons
         self.thermometer = Thermometer(settings.temperature_sensor, settings.w1_devices_dir,
                                        settings.temperature_cache_seconds, settings.temperature_timeout)
         budget = CaptureBudget(self.store, settings.visitor_captures_per_hour, settings.captures_per_hour,

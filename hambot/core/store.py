@@ -289,6 +289,12 @@ class Store:
             f"SELECT {PHOTO_COLUMNS} FROM photos ORDER BY seq DESC LIMIT 1").fetchone()
         return _photo(row) if row else None
 
+    def latest_of(self, camera):
+        """The newest photo uploaded from `camera` (one seek on photos_by_camera), or None."""
+        row = self._db().execute(f"SELECT {PHOTO_COLUMNS} FROM photos WHERE camera = ? ORDER BY seq DESC LIMIT 1",
+                                 (camera,)).fetchone()
+        return _photo(row) if row else None
+
     def page(self, *, before=None, after=None, limit=24):
         """A page of photos, newest first, next to a cursor photo; None if the cursor is not a photo.
 

@@ -118,6 +118,12 @@ class Uploads:
             raise UploadError(422, "That Idempotency-Key was already used for a different upload.")
         return Answer(row[1], row[2], replayed=True)
 
+    def photo_of(self, token_name, key):
+        """The id of the photo an upload with this key stored, or None."""
+        row = self.store.database.connection().execute(
+            "SELECT photo_id FROM uploads WHERE token_name = ? AND key = ?", (token_name, key)).fetchone()
+        return row[0] if row else None
+
     def photo(self, data, details, *, token_name, key, render):
         """Store `data` (the image's bytes) as a photo of details.camera; render(photo) is the answer's body."""
         body_digest = digest(data, details.camera, *details.given)

@@ -21,12 +21,12 @@ from datetime import datetime, timezone
 from .. import __version__
 from . import outbox, push_queue
 from .push_queue import PUSHES
+from .remote import POLL_MOST  # how long the upstream holds a long poll open before answering "no press"
 
 log = logging.getLogger(__name__)
 
 TIMEOUT = 30  # seconds to connect, and between bytes of an answer, on every call but the long poll
-POLL_SECONDS = 25  # how long the upstream holds a long poll open before answering "no press"
-POLL_SLACK = 10  # the long poll's own time-out beyond POLL_SECONDS
+POLL_SLACK = 10  # the long poll's own time-out beyond POLL_MOST
 POLL_BACKOFF_MOST = 5  # seconds between tries of a long poll while the upstream is down: a restart is seen soon
 MAX_ANSWER = 64 * 1024
 FOREVER = ("400", "413", "415", "422")  # the upstream will never take this push: it is dropped, and logged
@@ -88,9 +88,9 @@ class Client:
                          {"Content-Type": "application/json"})
 
     def next_press(self):
-        """The number of a press waiting for this camera, or None after POLL_SECONDS without one."""
-        status, answer = self.call("GET", f"/api/v1/cameras/{self.camera}/presses?wait={POLL_SECONDS}",
-                                   timeout=POLL_SECONDS + POLL_SLACK)
+        """The number of a press waiting for this camera, or None after POLL_MOST without one."""
+        status, answer = self.call("GET", f"/api/v1/cameras/{self.camera}/presses?wait={POLL_MOST}",
+                                   timeout=POLL_MOST + POLL_SLACK)
         if status == 200 and isinstance(answer, dict) and isinstance(answer.get("press"), int):
             return answer["press"]
         if status in (200, 204):
@@ -166,7 +166,7 @@ class Pusher:
             return None
         if 200 <= status < 300:
             return None
-        if str(status) in FOREVER:
+        if str(status) in FOREVER or (push.kind == "press" and status == 404):  # a press the upstream forgot
             log.error("push %s (%s) dropped, as the upstream will never take it: %s", push.seq, push.kind,
                       _sentence(status, answer))
             return None

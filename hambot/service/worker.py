@@ -29,6 +29,7 @@ from gunicorn.http.unreader import IterUnreader, Unreader
 from gunicorn.http.wsgi import Response
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
+from ..core import remote
 from ..web.bodylimit import DIGITS, MAX_BODY, limit_for
 from ..web.pages import waits_on_camera as route_waits_on_camera
 
@@ -57,7 +58,7 @@ REFUSALS = {
 # What the worker relies on inside gunicorn 27 (pyproject pins it): methods it overrides or calls, with their
 # parameters, and attributes it reads or sets, looked for in the source of the method that creates them.
 OVERRIDDEN = {
-    ThreadWorker: {"init_process": "", "load_wsgi": "", "accept": "listener", "enqueue_req": "conn",
+    ThreadWorker: {"init_process": "", "load_wsgi": "", "handle_exit": "sig frame", "accept": "listener", "enqueue_req": "conn",
                    "on_client_socket_readable": "conn client", "handle": "conn", "handle_request": "req conn",
                    "finish_request": "conn fs", "murder_pending": "", "check_config": "cfg log"},
     TConn: {"init": "", "close": "graceful"},
@@ -199,6 +200,11 @@ class WholeRequestWorker(ThreadWorker):
         self.parked, self.camera_threads = deque(), 0  # legacy presses kept from the last free thread, and in threads
         self.uploads = 0  # photo uploads being collected
         super().init_process()
+
+    def handle_exit(self, sig, frame):
+        """SIGTERM: gunicorn's graceful stop, and the long polls of cameras that push here answer at once."""
+        super().handle_exit(sig, frame)
+        remote.SHUTTING_DOWN.set()
 
     def load_wsgi(self):
         super().load_wsgi()

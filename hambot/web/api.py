@@ -3,6 +3,7 @@
 import json
 import logging
 import math
+import socket
 import time
 from datetime import datetime, timezone
 
@@ -12,6 +13,7 @@ from .bodylimit import MAX_BODY
 from .openapi import openapi_document
 from .pagecache import PageCache
 from ..core.ratelimit import client_key
+from ..core.remote import POLL_MOST
 from ..core.store import is_valid_id
 from ..core.tokens import TokenError
 from ..core.uploads import KEY_PATTERN, UploadError, check_details
@@ -161,6 +163,29 @@ def upload_values():
     return values, request.body.read()
 
 
+def client_gone():
+    """Whether the client of this request has hung up (a camera's long poll whose camera went away)."""
+    sock = request.environ.get("gunicorn.socket")
+    if sock is None:
+        return False
+    try:
+        return sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except (BlockingIOError, InterruptedError):
+        return False
+    except OSError:
+        return True
+
+
+def json_body():
+    try:
+        value = json.loads(request.body.read() or b"{}")
+    except ValueError:
+        raise APIError(400, "The body must be JSON.") from None
+    if not isinstance(value, dict):
+        raise APIError(400, "The body must be a JSON object.")
+    return value
+
+
 def idempotency_key():
     key = request.environ.get("HTTP_IDEMPOTENCY_KEY")
     if key is not None and not KEY_PATTERN.fullmatch(key):
@@ -238,6 +263,43 @@ def add_api_routes(app, hambot):
         except UploadError as error:
             raise APIError(error.status, str(error)) from None
         return answered(answer)
+
+    def as_camera(name):
+        """The request's token, allowed to act as camera `name` (scope upload, and tied to it if tied at all)."""
+        grant = require_grant(hambot, "upload", body=True)
+        try:
+            check_details(grant, {"camera": name})
+        except UploadError as error:
+            raise APIError(error.status, str(error)) from None
+        return grant
+
+    @app.get(PREFIX + "/cameras/<name>/presses")
+    def next_press(name):
+        """The camera's long poll: answered at once when a visitor here presses its button, else 204 after wait."""
+        wait = whole_number(query("wait"), "wait", POLL_MOST, 0, POLL_MOST)
+        as_camera(name)
+        press = hambot.remotes.next_press(name, wait, client_gone)
+        return HTTPResponse(status=204) if press is None else reply({"press": press})
+
+    @app.post(PREFIX + "/cameras/<name>/presses/<seq:int>")
+    def press_outcome(name, seq):
+        """The camera's report on a press: the key of the upload that carried its photo, or why there is none."""
+        query()
+        grant = as_camera(name)
+        report = json_body()
+        key, error = report.get("photo_key"), report.get("error")
+        if not (key is None or isinstance(key, str) and KEY_PATTERN.fullmatch(key)) \
+                or not (error is None or isinstance(error, str) and len(error) <= 500):
+            raise APIError(400, "The report is {\"photo_key\": an Idempotency-Key or null, \"error\": a sentence "
+                                "or null}.")
+        photo_id = key and hambot.uploads.photo_of(grant.name, key)
+        if key and photo_id is None:
+            error = error or "The photo did not reach this server."
+        press = hambot.remotes.get(seq)
+        if press is None or press.camera != name:
+            raise APIError(404, "There is no press with that number for this camera.")
+        hambot.remotes.finish(name, seq, photo_id, error)  # a report sent again finds it finished: no change
+        return reply({"press": seq, "photo_id": photo_id, "error": error})
 
     @app.get(PREFIX + "/photos/<photo_id>")
     def one_photo(photo_id):

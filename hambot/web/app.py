@@ -3,7 +3,7 @@
 import bottle
 from bottle import request
 
-from . import gallery, pages, signin, site, temperature, views
+from . import cameras, gallery, pages, signin, site, temperature, views
 from .access import Access
 from .api import add_api_routes
 from .bodylimit import limit_body, limit_for
@@ -14,7 +14,7 @@ from .security import behind_proxy, served_host_names, served_hosts_only, with_s
 from .sessions import SessionCookie
 from ..core.parts import Parts
 
-AREAS = (signin, pages, gallery, temperature, site)  # signin's hook must run before any page's route
+AREAS = (signin, pages, cameras, gallery, temperature, site)  # signin's hook must run before any page's route
 
 
 class Hambot(Parts):

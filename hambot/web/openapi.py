@@ -219,12 +219,37 @@ UPLOAD_ERRORS = {
     "403": _error("the token may not upload, or is tied to another camera"),
     "422": _error("the Idempotency-Key was used before for a different upload"),
 }
+CAMERA = _parameter("name", "path", "the camera's name", {"type": "string", "pattern": NAME}, True)
 REPLAYED = {"Idempotent-Replayed": ("string", "true when this answer is the first upload's, given again", "optional")}
 
 
 def _api_paths():
     token = [{"enigma": []}, {"bearer": []}]
     return {
+        "/api/v1/cameras/{name}/presses": {"get": {
+            "summary": "A pushing camera's long poll for presses of its button here (scope upload, as that camera)",
+            "operationId": "nextPress", "security": token,
+            "parameters": [CAMERA, _parameter("wait", "query", "seconds to hold the call open (default and most 25)",
+                                              {"type": "integer", "minimum": 0, "maximum": 25})],
+            "responses": {"200": _json("a press to take a photo for", {
+                "type": "object", "additionalProperties": False, "required": ["press"],
+                "properties": {"press": {"type": "integer"}}}),
+                "204": {"description": "no press came within wait"}, "400": BAD_REQUEST,
+                "403": UPLOAD_ERRORS["403"], **TOKEN_ERRORS}}},
+        "/api/v1/cameras/{name}/presses/{seq}": {"post": {
+            "summary": "A pushing camera's report on a press: the upload that carried its photo, or why none",
+            "operationId": "reportPress", "security": token,
+            "parameters": [CAMERA, _parameter("seq", "path", "the press's number", {"type": "integer"}, True)],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "properties": {
+                    "photo_key": {"type": ["string", "null"], "description": "the photo upload's Idempotency-Key"},
+                    "error": {"type": ["string", "null"], "description": "why there is no photo"}}}}}},
+            "responses": {"200": _json("recorded (a report sent again changes nothing)", {
+                "type": "object", "additionalProperties": False, "required": ["press", "photo_id", "error"],
+                "properties": {"press": {"type": "integer"}, "photo_id": {"type": ["string", "null"]},
+                               "error": {"type": ["string", "null"]}}}),
+                "400": BAD_REQUEST, "403": UPLOAD_ERRORS["403"],
+                "404": _error("no press with that number for this camera"), **TOKEN_ERRORS}}},
         "/api/v1/readings": {"post": {
             "summary": "Upload a temperature reading from another camera (scope upload)", "operationId":
             "uploadReading", "security": token, "parameters": UPLOAD_PARAMETERS,
@@ -340,6 +365,22 @@ def _page_paths():
                                       True)],
             "responses": {**page, "303": _redirect("the photo's page"),
                           "503": _html("the capture took far too long; press again")}}},
+        "/cameras/{name}": {"get": {
+            "summary": "A camera that pushes here: its latest photo and its button; says so when it is offline",
+            "parameters": [CAMERA], "responses": {**page, "404": _html("no camera by that name pushes here")}}},
+        "/cameras/{name}/snapshot": {"post": {
+            "summary": "That camera's button: the press reaches it through its long poll",
+            "parameters": [CAMERA], "responses": {
+                "303": _redirect("the pending page of the press"), "403": _html("posted from another site"),
+                "404": _html("no camera by that name pushes here"),
+                "503": _html("the camera is offline: since when, and its latest photo")}}},
+        "/cameras/{name}/pending": {"get": {
+            "summary": "Waiting for that camera's photo",
+            "parameters": [CAMERA,
+                           _parameter("press", "query", "the press's number", moment, True),
+                           _parameter("since", "query", "when the visitor pressed (Unix time)", moment, True)],
+            "responses": {**page, "303": _redirect("the photo's page"), "404": _html("no such press"),
+                          "503": _html("the camera failed, went offline or took far too long")}}},
         "/photos": {"get": {
             "summary": "The gallery, newest first",
             "parameters": [_parameter("before", "query", "the page of photos older than this id", gallery_from),

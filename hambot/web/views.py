@@ -119,8 +119,13 @@ class Pages:
     def pending(self):
         return self.render("pending.tpl", refresh=1)
 
-    def capture_failed(self, sentence):
-        return self.render("capture_failed.tpl", sentence=sentence)
+    def capture_failed(self, sentence, action="/snapshot"):
+        """`action`: where Try again presses (a camera that pushes here has its own button)."""
+        return self.render("capture_failed.tpl", sentence=sentence, action=action)
+
+    def camera(self, name, photo, notice):
+        """A camera that pushes here: its latest photo (or None), a notice (offline, say) and its button."""
+        return self.render("camera.tpl", camera_name=name, photo=photo, notice=notice)
 
     def error(self, status, sentence=None):
         return self.render("error.tpl", status=status, title=STATUS_TITLES.get(status, "Error"),

@@ -19,7 +19,7 @@
   </figcaption>
 </figure>
 % include('pager.tpl', older=older and f'/photos/{older}', newer=newer and f'/photos/{newer}', older_text='Older', newer_text='Newer')
-% include('snapshot_form.tpl', label='Get a new snapshot')
+% include('snapshot_form.tpl', label='Get a new snapshot', action=f'/cameras/{photo.camera}/snapshot' if photo.camera else '/snapshot')
 % if auto_refresh:
 %   include('auto_refresh.tpl')
 % end
