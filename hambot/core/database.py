@@ -165,6 +165,7 @@ MIGRATIONS = (
     ALTER TABLE photos ADD COLUMN camera TEXT;
     CREATE INDEX photos_by_camera ON photos (camera, seq);
     ALTER TABLE readings ADD COLUMN camera TEXT;
+    CREATE INDEX readings_by_camera ON readings (camera, taken_at);
     CREATE TABLE camera_buckets (
         camera TEXT NOT NULL,
         width INTEGER NOT NULL,
@@ -206,8 +207,8 @@ MIGRATIONS = (
     CREATE INDEX push_outbox_undelivered ON push_outbox (seq) WHERE delivered_at IS NULL;
     CREATE TABLE cameras (
         name TEXT PRIMARY KEY,
-        last_seen REAL NOT NULL,
-        polling INTEGER NOT NULL DEFAULT 0
+        last_seen REAL,
+        last_upload REAL
     ) WITHOUT ROWID;
     CREATE TABLE presses (
         seq INTEGER PRIMARY KEY,

@@ -55,8 +55,9 @@ def record(db, taken_at, celsius, source, camera=None):
 
 
 class History:
-    def __init__(self, database, alerts=None, pushing=False):
+    def __init__(self, database, alerts=None, pushing=False, camera=None):
         self.database = database
+        self.camera = camera  # None: this hambot's own probe; a name: the readings uploaded from that camera
         self.alerts = alerts  # core/alerts.py's Alerts, evaluated in the transaction that stores each reading
         self.pushing = pushing  # with UPSTREAM_URL: each reading also goes into the push outbox
 
@@ -69,28 +70,35 @@ class History:
             if self.pushing:
                 push_queue.queue_reading(db, taken_at, celsius, source)
 
+    def of_camera(self, name):
+        """The history of a camera that uploads here, read the same way (its own buckets, its own readings)."""
+        return History(self.database, camera=name)
+
     def latest(self):
         row = self.database.connection().execute(
-            "SELECT taken_at, celsius, source FROM readings ORDER BY taken_at DESC LIMIT 1").fetchone()
+            "SELECT taken_at, celsius, source FROM readings WHERE camera IS ? ORDER BY taken_at DESC LIMIT 1",
+            (self.camera,)).fetchone()
         return Point(*row) if row else None
 
     def buckets(self, width, since, until):
         """The non-empty buckets of `width` seconds between since and until, oldest first."""
+        table, only = ("camera_buckets", "camera = ? AND ") if self.camera else ("reading_buckets", "")
         rows = self.database.connection().execute(
-            "SELECT start, count, total, low, high FROM reading_buckets"
-            " WHERE width = ? AND start >= ? AND start < ? ORDER BY start",
-            (width, int(since // width) * width, until)).fetchall()
+            f"SELECT start, count, total, low, high FROM {table}"
+            f" WHERE {only}width = ? AND start >= ? AND start < ? ORDER BY start",
+            (*((self.camera,) if self.camera else ()), width, int(since // width) * width, until)).fetchall()
         return [Bucket(start, width, count, total / count, low, high) for start, count, total, low, high in rows]
 
     def points(self, since, until, limit):
         """Readings in [since, until] in order; when there are more than `limit`, one per even time slot."""
         db = self.database.connection()
-        rows = db.execute("SELECT taken_at, celsius, source FROM readings WHERE taken_at >= ? AND taken_at <= ?"
-                          " ORDER BY taken_at LIMIT ?", (since, until, limit + 1)).fetchall()
+        rows = db.execute("SELECT taken_at, celsius, source FROM readings WHERE camera IS ? AND taken_at >= ?"
+                          " AND taken_at <= ? ORDER BY taken_at LIMIT ?", (self.camera, since, until, limit + 1)
+                          ).fetchall()
         if len(rows) <= limit:
             return [Point(*row) for row in rows], False
-        last = db.execute("SELECT taken_at FROM readings WHERE taken_at <= ? ORDER BY taken_at DESC LIMIT 1",
-                          (until,)).fetchone()[0]
+        last = db.execute("SELECT taken_at FROM readings WHERE camera IS ? AND taken_at <= ?"
+                          " ORDER BY taken_at DESC LIMIT 1", (self.camera, until)).fetchone()[0]
         since, until = rows[0][0], last  # slots span the readings, not the empty time around them
         step = (until - since) / limit
         sampled = []
@@ -98,8 +106,9 @@ class History:
             start = since + slot * step
             last_slot = slot == limit - 1  # ends on the newest reading rather than starting the slot
             end = math.nextafter(until, math.inf) if last_slot else start + step
-            row = db.execute("SELECT taken_at, celsius, source FROM readings WHERE taken_at >= ? AND taken_at < ?"
-                             f" ORDER BY taken_at {'DESC' if last_slot else ''} LIMIT 1", (start, end)).fetchone()
+            row = db.execute("SELECT taken_at, celsius, source FROM readings WHERE camera IS ? AND taken_at >= ?"
+                             f" AND taken_at < ? ORDER BY taken_at {'DESC' if last_slot else ''} LIMIT 1",
+                             (self.camera, start, end)).fetchone()
             if row:
                 sampled.append(Point(*row))
         return sampled, True

@@ -15,10 +15,11 @@ SHUTTING_DOWN = threading.Event()  # set by the worker on SIGTERM: held long pol
 @dataclass(frozen=True)
 class RemoteCamera:
     name: str
-    last_seen: float
+    last_seen: float | None  # when its long poll last began or ended; None for a camera that only uploads
+    last_upload: float | None = None
 
     def online(self, now=None):
-        return (time.time() if now is None else now) - self.last_seen <= OFFLINE_AFTER
+        return self.last_seen is not None and (time.time() if now is None else now) - self.last_seen <= OFFLINE_AFTER
 
 
 @dataclass(frozen=True)
@@ -40,19 +41,24 @@ class Remotes:
         self.database = database
 
     def camera(self, name):
-        row = self.database.connection().execute("SELECT name, last_seen FROM cameras WHERE name = ?",
+        row = self.database.connection().execute("SELECT name, last_seen, last_upload FROM cameras WHERE name = ?",
                                                  (name,)).fetchone()
         return RemoteCamera(*row) if row else None
 
     def cameras(self):
         """Every camera that ever polled, by name (one row per camera: a short table)."""
-        rows = self.database.connection().execute("SELECT name, last_seen FROM cameras ORDER BY name").fetchall()
+        rows = self.database.connection().execute(
+            "SELECT name, last_seen, last_upload FROM cameras ORDER BY name").fetchall()
         return [RemoteCamera(*row) for row in rows]
 
     def seen(self, name, now=None):
         with self.database.transaction() as db:
             db.execute("INSERT INTO cameras (name, last_seen) VALUES (?, ?) ON CONFLICT (name)"
                        " DO UPDATE SET last_seen = excluded.last_seen", (name, time.time() if now is None else now))
+
+    def offline_since(self, camera):
+        """When a camera went quiet: its last poll, or its last upload for one that never polled."""
+        return camera.last_seen or camera.last_upload
 
     def press(self, name, now=None):
         """A press for camera `name`: an open one requested moments ago is joined, else a new one is made."""
@@ -104,3 +110,9 @@ class Remotes:
         while (press := self.get(seq)) is not None and press.finished_at is None and time.monotonic() < deadline:
             time.sleep(every)
         return press
+
+
+def uploaded(db, name, now=None):
+    """Inside an upload's transaction: the camera is listed (home page, filters) from its first upload on."""
+    db.execute("INSERT INTO cameras (name, last_upload) VALUES (?, ?) ON CONFLICT (name)"
+               " DO UPDATE SET last_upload = excluded.last_upload", (name, time.time() if now is None else now))

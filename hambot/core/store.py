@@ -295,26 +295,28 @@ class Store:
                                  (camera,)).fetchone()
         return _photo(row) if row else None
 
-    def page(self, *, before=None, after=None, limit=24):
+    def page(self, *, before=None, after=None, limit=24, camera=None):
         """A page of photos, newest first, next to a cursor photo; None if the cursor is not a photo.
+        With `camera`, only the photos uploaded from it (a walk along photos_by_camera).
 
         Returns (photos, has_older, has_newer); each query is one walk along the primary key.
         """
         db = self._db()
+        only, chosen = ("camera = ? AND ", (camera,)) if camera else ("", ())
         cursor_id = before or after
         if cursor_id is None:
-            rows = db.execute(f"SELECT {PHOTO_COLUMNS} FROM photos ORDER BY seq DESC LIMIT ?",
-                              (limit + 1,)).fetchall()
+            rows = db.execute(f"SELECT {PHOTO_COLUMNS} FROM photos WHERE {only}1 ORDER BY seq DESC LIMIT ?",
+                              (*chosen, limit + 1)).fetchall()
             return [_photo(r) for r in rows[:limit]], len(rows) > limit, False
         seq = self._seq_of(cursor_id)
         if seq is None:
             return None
         if before:
-            rows = db.execute(f"SELECT {PHOTO_COLUMNS} FROM photos WHERE seq < ? ORDER BY seq DESC LIMIT ?",
-                              (seq, limit + 1)).fetchall()
+            rows = db.execute(f"SELECT {PHOTO_COLUMNS} FROM photos WHERE {only}seq < ? ORDER BY seq DESC LIMIT ?",
+                              (*chosen, seq, limit + 1)).fetchall()
             return [_photo(r) for r in rows[:limit]], len(rows) > limit, True
-        rows = db.execute(f"SELECT {PHOTO_COLUMNS} FROM photos WHERE seq > ? ORDER BY seq LIMIT ?",
-                          (seq, limit + 1)).fetchall()
+        rows = db.execute(f"SELECT {PHOTO_COLUMNS} FROM photos WHERE {only}seq > ? ORDER BY seq LIMIT ?",
+                          (*chosen, seq, limit + 1)).fetchall()
         return [_photo(r) for r in reversed(rows[:limit])], True, len(rows) > limit
 
     def taken_between(self, start, end):

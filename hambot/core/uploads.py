@@ -9,7 +9,7 @@ import sqlite3
 import time
 from dataclasses import dataclass
 
-from . import history
+from . import history, remote
 from .camera import CameraError, CapturedImage, inspect_image
 from .tokens import NAME_PATTERN
 
@@ -140,6 +140,7 @@ class Uploads:
         made = {}
 
         def remember(db, photo):
+            remote.uploaded(db, details.camera)
             made["body"] = render(photo)
             _remember(db, token_name, key, body_digest, 201, made["body"], photo.id)
 
@@ -181,6 +182,7 @@ class Uploads:
         try:
             with self.store.database.transaction() as db:
                 history.record(db, details.taken_at, details.celsius, details.source, camera=details.camera)
+                remote.uploaded(db, details.camera)
                 _remember(db, token_name, key, body_digest, 201, body, None)
         except sqlite3.IntegrityError:
             return self.earlier(token_name, key, body_digest)

@@ -15,7 +15,7 @@ from .pagecache import PageCache
 from ..core.ratelimit import client_key
 from ..core.remote import POLL_MOST
 from ..core.store import is_valid_id
-from ..core.tokens import TokenError
+from ..core.tokens import NAME_PATTERN, TokenError
 from ..core.uploads import KEY_PATTERN, UploadError, check_details
 
 log = logging.getLogger(__name__)
@@ -82,6 +82,13 @@ def whole_number(values, name, default, low, high):
     if not (text.isascii() and text.isdigit() and len(text) <= 6 and low <= int(text) <= high):
         raise APIError(400, f"The query parameter {name} must be a whole number from {low} to {high}.")
     return int(text)
+
+
+def camera_value(values):
+    name = values.get("camera")
+    if name is not None and not NAME_PATTERN.fullmatch(name):
+        raise APIError(400, "The query parameter camera must be a camera's name.")
+    return name
 
 
 def time_param(values, name, default):
@@ -219,19 +226,20 @@ def add_api_routes(app, hambot):
 
     @app.get(PREFIX + "/photos")
     def list_photos():
-        values = query("limit", "before")
+        values = query("limit", "before", "camera")
         limit = whole_number(values, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-        before = values.get("before")
+        before, camera = values.get("before"), camera_value(values)
         if before is not None and not is_valid_id(before):
             raise APIError(400, "The query parameter before must be a photo id.")
-        return reply_json(lists.get((before, limit), lambda: photo_list(before, limit)))
+        return reply_json(lists.get((before, limit, camera), lambda: photo_list(before, limit, camera)))
 
-    def photo_list(before, limit):
-        page = store.page(before=before, limit=limit)
+    def photo_list(before, limit, camera):
+        page = store.page(before=before, limit=limit, camera=camera)
         if page is None:
             raise APIError(404, "There is no photo with the id in before, so the list cannot continue from it.")
         photos, has_older, _ = page
-        following = f"{PREFIX}/photos?limit={limit}&before={photos[-1].id}" if has_older else None
+        only = f"&camera={camera}" if camera else ""
+        following = f"{PREFIX}/photos?limit={limit}&before={photos[-1].id}{only}" if has_older else None
         return json.dumps({"photos": [photo_record(p) for p in photos], "next": following})
 
     @app.post(PREFIX + "/photos")
@@ -362,12 +370,14 @@ def add_api_routes(app, hambot):
 
     @app.get(PREFIX + "/temperature/history")
     def temperature_history():
-        values = query("since", "until")
+        values = query("since", "until", "camera")
+        camera = camera_value(values)
+        history = hambot.history.of_camera(camera) if camera else hambot.history
         until = time_param(values, "until", time.time())
         since = time_param(values, "since", until - 86400)
         if since >= until:
             raise APIError(400, "The query parameter since must be earlier than until.")
-        points, downsampled = hambot.history.points(since, until, settings.temperature_history_points)
+        points, downsampled = history.points(since, until, settings.temperature_history_points)
         return reply({"since": iso(since), "until": iso(until), "downsampled": downsampled,
                       "readings": [{"taken_at": iso(p.taken_at), "celsius": p.celsius, "source": p.source}
                                    for p in points]})

@@ -23,8 +23,10 @@ def add_routes(app, hambot, page):
         return camera
 
     def offline_sentence(camera):
-        since = datetime.fromtimestamp(camera.last_seen, settings.timezone).strftime("%H:%M")
-        return f"The camera has been offline since {since}."
+        since = remotes.offline_since(camera)
+        if since is None:
+            return "The camera has not connected yet."
+        return f"The camera has been offline since {datetime.fromtimestamp(since, settings.timezone):%H:%M}."
 
     def camera_page(camera, notice=None, status=200):
         body = page.camera(camera.name, store.latest_of(camera.name), notice)

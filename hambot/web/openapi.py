@@ -281,7 +281,9 @@ def _api_paths():
                 _parameter("limit", "query", "how many (default 24)", {"type": "integer", "minimum": 1,
                                                                        "maximum": 100}),
                 _parameter("before", "query", "only photos older than this photo id",
-                           {"type": "string", "pattern": ID_PATTERN})],
+                           {"type": "string", "pattern": ID_PATTERN}),
+                _parameter("camera", "query", "only the photos uploaded from this camera",
+                           {"type": "string", "pattern": NAME})],
             "responses": {"200": _json("a page of photos", _ref("PhotoList")), "400": BAD_REQUEST,
                           "404": _error("no photo has the id in before (it may have been deleted)"), **SIGN_IN}}},
         "/api/v1/photos/{photo_id}": {
@@ -326,7 +328,9 @@ def _api_paths():
                 _parameter("since", "query", "ISO 8601 time (default: 24 hours before until)",
                            {"type": "string", "format": "date-time"}),
                 _parameter("until", "query", "ISO 8601 time (default: now)",
-                           {"type": "string", "format": "date-time"})],
+                           {"type": "string", "format": "date-time"}),
+                _parameter("camera", "query", "the readings uploaded from this camera (default: this hambot's own)",
+                           {"type": "string", "pattern": NAME})],
             "responses": {"200": _json("the readings", _ref("History")), "400": BAD_REQUEST, **SIGN_IN}}},
         "/api/v1/alerts": {"get": {
             "summary": "Alerts, newest first (read only)", "operationId": "listAlerts",
@@ -384,7 +388,9 @@ def _page_paths():
         "/photos": {"get": {
             "summary": "The gallery, newest first",
             "parameters": [_parameter("before", "query", "the page of photos older than this id", gallery_from),
-                           _parameter("after", "query", "the page of photos newer than this id", gallery_from)],
+                           _parameter("after", "query", "the page of photos newer than this id", gallery_from),
+                           _parameter("camera", "query", "only this camera's photos", {"type": "string",
+                                                                                     "pattern": NAME})],
             "responses": {**page, "404": _html("the photo the page continues from is gone")}}},
         "/photos/{name}": {"get": {
             "summary": "A photo's page (<id>) or image (<id>.jpg, <id>.png)",
@@ -403,7 +409,9 @@ def _page_paths():
         "/temperature": {"get": {
             "summary": "The temperature chart",
             "parameters": [_parameter("range", "query", "the chart's span (default 24h)",
-                                      {"type": "string", "enum": ["24h", "7d", "30d"]})],
+                                      {"type": "string", "enum": ["24h", "7d", "30d"]}),
+                           _parameter("camera", "query", "the readings of a camera that pushes here",
+                                      {"type": "string", "pattern": NAME})],
             "responses": page}},
         "/static/{filename}": {"get": {
             "summary": "Style sheet, script and icons",

@@ -75,6 +75,8 @@ def add_routes(app, hambot, page):
         response.set_header("Cache-Control", PAGE_CACHE)
         if is_legacy_press(request.path, request.query_string):
             return answer(shutter.press("legacy", wait=True, client=client_address()), legacy=True)
+        if settings.camera_script is None:  # an upstream server: the cameras that push here are its home
+            return page.cameras_home([(camera, store.latest_of(camera.name)) for camera in hambot.remotes.cameras()])
         refresh = auto_refresh("/", "/")
         own = None if refresh.minutes else visitor_photo()  # auto-refresh follows the newest photo
         whose = "Your last photo" if own else "The newest photo" if refresh.minutes else "The latest photo"

@@ -108,13 +108,18 @@ class Pages:
         return (f"{who.capitalize()} took this {age} s ago; the camera rests {self.settings.dead_time:g} s "
                 f"between photos. {ready}")
 
-    def gallery(self, photos, older, newer):
-        return self.render("gallery.tpl", photos=photos, older=older, newer=newer)
+    def gallery(self, photos, older, newer, camera=None):
+        """`camera`: only that camera's photos, and the pager keeps to it."""
+        return self.render("gallery.tpl", photos=photos, older=older, newer=newer, camera=camera)
 
-    def temperature_chart(self, shown, svg, summary, latest):
+    def temperature_chart(self, shown, svg, summary, latest, camera=None):
         comfort = (self.settings.temperature_comfort_min, self.settings.temperature_comfort_max)
         return self.render("chart.tpl", shown=shown, svg=svg, summary=summary, latest=latest,
-                           comfort=comfort, ranges=RANGE_WORDS.items())
+                           comfort=comfort, ranges=RANGE_WORDS.items(), camera=camera)
+
+    def cameras_home(self, cameras):
+        """An upstream server's home: each camera that pushes here, (camera, its latest photo or None)."""
+        return self.render("cameras_home.tpl", cameras=cameras)
 
     def pending(self):
         return self.render("pending.tpl", refresh=1)

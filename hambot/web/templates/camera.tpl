@@ -16,3 +16,4 @@
 <p>No photo from this camera yet.</p>
 % end
 % include('snapshot_form.tpl', action=f'/cameras/{camera_name}/snapshot')
+<p class="links"><a href="/photos?camera={{camera_name}}">Its photos</a> · <a href="/temperature?camera={{camera_name}}">Its temperature</a></p>
