@@ -3,6 +3,7 @@
 import json
 import logging
 import math
+import select
 import socket
 import time
 from datetime import datetime, timezone
@@ -175,11 +176,10 @@ def client_gone():
     sock = request.environ.get("gunicorn.socket")
     if sock is None:
         return False
-    try:
-        return sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
-    except (BlockingIOError, InterruptedError):
-        return False
-    except OSError:
+    try:  # readable at once, and nothing to read: the other end closed (a socket with a time-out would wait in recv)
+        readable, _, _ = select.select([sock], [], [], 0)
+        return bool(readable) and sock.recv(1, socket.MSG_PEEK) == b""
+    except (OSError, ValueError):
         return True
 
 
