@@ -83,3 +83,19 @@ def test_only_the_cameras_own_upload_token_may_poll_for_its_presses(pair, hambot
     status, _, body = pair.upstream.request("POST", "/api/v1/cameras/pi/presses/1", {
         "Authorization": f"Enigma {other}", "Content-Type": "application/json"}, body=b"{}")
     assert status == 403
+
+
+def test_a_press_made_while_the_long_poll_is_open_is_the_answer_of_that_poll(tmp_path, w1, hambot, start_server):
+    """The poll, held open by the real worker, answers with the press rather than ending empty-handed."""
+    import threading
+    pair = Pair(tmp_path, w1, hambot, start_server)
+    headers = {"Authorization": f"Enigma {pair.pi['upstream_token']}"}
+    answers = []
+    poll = threading.Thread(target=lambda: answers.append(pair.upstream.request(
+        "GET", "/api/v1/cameras/pi/presses?wait=20", headers, timeout=60)))
+    poll.start()
+    assert wait_until(lambda: pair.upstream.request("GET", "/cameras/pi")[0] == 200, 10)
+    assert pair.upstream.request("POST", "/cameras/pi/snapshot")[0] == 303
+    poll.join()
+    status, _, body = answers[0]
+    assert status == 200 and json.loads(body) == {"press": 1}
