@@ -13,13 +13,14 @@ PNG = (CAMERAS / "sample.png").read_bytes()
 
 
 @pytest.fixture
-def app(make_app):
-    return make_app(dead_time=0)
+def api(make_app):
+    """WebTest over the app; its .app is the hambot, for the store and the tokens."""
+    return webtest.TestApp(make_app(dead_time=0))
 
 
 @pytest.fixture
-def api(app):
-    return webtest.TestApp(app)
+def app(api):
+    return api.app
 
 
 def auth(token, **headers):

@@ -8,6 +8,7 @@ import re
 import sqlite3
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from . import history, remote
 from .camera import CameraError, CapturedImage, inspect_image
@@ -63,17 +64,21 @@ def check_details(grant, values, now=None):
                    tuple(sorted(values.items())))
 
 
-def _taken_at(text, now):
-    if text is None:
-        return now
-    from datetime import datetime, timezone
+def iso_time(text):
+    """An ISO 8601 time (UTC when it names no zone) as Unix seconds; None when it is not one."""
     try:
         parsed = datetime.fromisoformat(text)
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=timezone.utc)
-        taken_at = parsed.timestamp()
+        return parsed.timestamp()
     except (ValueError, OverflowError, OSError):
-        taken_at = None
+        return None
+
+
+def _taken_at(text, now):
+    if text is None:
+        return now
+    taken_at = iso_time(text)
     if taken_at is None or not EARLIEST <= taken_at <= now + FUTURE_SLACK:
         raise UploadError(400, "taken_at must be a time in ISO 8601 such as 2026-11-21T08:00:00Z, "
                                "not before 2000 nor ahead of this server's clock by more than a day.")

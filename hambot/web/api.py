@@ -17,7 +17,7 @@ from ..core.ratelimit import client_key
 from ..core.remote import POLL_MOST
 from ..core.store import is_valid_id
 from ..core.tokens import NAME_PATTERN, TokenError
-from ..core.uploads import KEY_PATTERN, UploadError, check_details
+from ..core.uploads import KEY_PATTERN, UploadError, check_details, iso_time
 
 log = logging.getLogger(__name__)
 
@@ -96,14 +96,10 @@ def time_param(values, name, default):
     text = values.get(name)
     if text is None:
         return default
-    try:
-        parsed = datetime.fromisoformat(text)
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=timezone.utc)
-        return parsed.timestamp()
-    except (ValueError, OverflowError, OSError):
-        raise APIError(400, f"The query parameter {name} must be a time in ISO 8601, "
-                            "such as 2026-11-21T08:00:00Z.") from None
+    parsed = iso_time(text)
+    if parsed is None:
+        raise APIError(400, f"The query parameter {name} must be a time in ISO 8601, such as 2026-11-21T08:00:00Z.")
+    return parsed
 
 
 def require_token(hambot, scope=None, body=False):
