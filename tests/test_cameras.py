@@ -66,3 +66,13 @@ def test_the_chart_and_the_history_filter_by_camera(upstream):
 def test_the_own_button_of_a_server_without_a_camera_says_so(upstream):
     answer = upstream.post("/snapshot", status=503)
     assert "no camera of its own" in answer.text
+
+
+def test_a_press_number_no_press_can_have_is_a_404_not_a_crash(make_app):
+    """Found by the fuzzer: a 30-digit number overflowed SQLite's integer."""
+    app = make_app(camera_script="none")
+    token = issue_token(app, "garden", scopes=("upload",), camera="garden")
+    answer = webtest.TestApp(app).post("/api/v1/cameras/garden/presses/188164495657649791994951630848", "{}",
+                                       headers={"Authorization": f"Enigma {token}"},
+                                       content_type="application/json", status=404)
+    assert answer.json["error"] == "There is no press with that number for this camera."

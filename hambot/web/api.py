@@ -285,10 +285,13 @@ def add_api_routes(app, hambot):
         press = hambot.remotes.next_press(name, wait, client_gone)
         return HTTPResponse(status=204) if press is None else reply({"press": press})
 
-    @app.post(PREFIX + "/cameras/<name>/presses/<seq:int>")
-    def press_outcome(name, seq):
+    @app.post(PREFIX + "/cameras/<name>/presses/<number>")
+    def press_outcome(name, number):
         """The camera's report on a press: the key of the upload that carried its photo, or why there is none."""
         query()
+        if not (number.isascii() and number.isdigit() and len(number) <= 15):
+            raise APIError(404, "There is no press with that number for this camera.")
+        seq = int(number)
         grant = as_camera(name)
         report = json_body()
         key, error = report.get("photo_key"), report.get("error")

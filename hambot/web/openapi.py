@@ -236,14 +236,17 @@ def _api_paths():
                 "properties": {"press": {"type": "integer"}}}),
                 "204": {"description": "no press came within wait"}, "400": BAD_REQUEST,
                 "403": UPLOAD_ERRORS["403"], **TOKEN_ERRORS}}},
-        "/api/v1/cameras/{name}/presses/{seq}": {"post": {
+        "/api/v1/cameras/{name}/presses/{number}": {"post": {
             "summary": "A pushing camera's report on a press: the upload that carried its photo, or why none",
             "operationId": "reportPress", "security": token,
-            "parameters": [CAMERA, _parameter("seq", "path", "the press's number", {"type": "integer"}, True)],
+            "parameters": [CAMERA, _parameter("number", "path", "the press's number",
+                                              {"type": "integer", "minimum": 0, "maximum": 10 ** 15 - 1}, True)],
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "properties": {
-                    "photo_key": {"type": ["string", "null"], "description": "the photo upload's Idempotency-Key"},
-                    "error": {"type": ["string", "null"], "description": "why there is no photo"}}}}}},
+                    "photo_key": {"type": ["string", "null"], "pattern": "^[!-~]{1,200}$",
+                                  "description": "the photo upload's Idempotency-Key"},
+                    "error": {"type": ["string", "null"], "maxLength": 500,
+                              "description": "why there is no photo"}}}}}},
             "responses": {"200": _json("recorded (a report sent again changes nothing)", {
                 "type": "object", "additionalProperties": False, "required": ["press", "photo_id", "error"],
                 "properties": {"press": {"type": "integer"}, "photo_id": {"type": ["string", "null"]},
