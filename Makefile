@@ -31,6 +31,7 @@ bench: $(TESTING) bench-packages
 	$(BIN)/python bench/history_scale.py
 	$(BIN)/python bench/alert_cost.py
 	$(BIN)/python bench/timelapse.py
+	$(BIN)/python bench/upstream.py
 
 soak: $(TESTING)
 	$(BIN)/python bench/soak.py

@@ -12,7 +12,7 @@ WORKERS = 2  # gunicorn worker processes
 THREADS = 4  # threads per worker; one is always kept free for page views during a capture
 
 DATA_DIR = "./data"  # photos, their index (SQLite) and the generated secret key live here
-CAMERA_SCRIPT = "./camera_access.sh"  # executable run as CAMERA_SCRIPT <output path>
+CAMERA_SCRIPT = "./camera_access.sh"  # executable run as CAMERA_SCRIPT <output path>; None on a server with no camera
 CAMERA = "auto"  # the tool camera_access.sh uses: "auto" (the first that sees a camera), rpicam-still,
 #                  libcamera-still, fswebcam, ffmpeg, imagesnap or test-pattern
 VIDEO_DEVICE = "/dev/video0"  # the USB webcam fswebcam and ffmpeg read
@@ -62,6 +62,11 @@ ALERT_REMIND_HOURS = 6  # at most one reminder this often while an alert lasts; 
 DAILY_PHOTO_AT = None  # a local time such as "19:00" for a daily photo with the day's low and high; None for none
 
 KEY_SHEET = None  # Enigma key sheet for API tokens; None means DATA_DIR/enigma_keysheet.txt
+
+# Pushing to an upstream server (hambot push): every photo and reading, and its remote button.
+UPSTREAM_URL = None  # the upstream hambot, such as "https://cams.example.org"; None to push nowhere
+UPSTREAM_TOKEN = None  # a token the upstream issued with --scope upload --camera CAMERA_NAME
+CAMERA_NAME = None  # this camera's name upstream; None for the host name
 
 LOG_LEVEL = "INFO"  # DEBUG, INFO, WARNING or ERROR
 LOG_FILE = None  # also write the log to this file, rotated at 1 MB with 5 old files kept; None for stderr only

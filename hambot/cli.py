@@ -72,9 +72,48 @@ def _temperature(settings, args):
         raise UsageError(reading.problem or "There is no reading.")
     if args.record:
         store = _alerting_store(settings)
-        History(store.database, store.alerts).record(reading.celsius, args.source, reading.read_at)
+        History(store.database, store.alerts, pushing=settings.upstream_url is not None).record(
+            reading.celsius, args.source, reading.read_at)
     shown = format_temperature(reading.celsius, settings.temperature_unit)
     print(f"{shown} from {reading.sensor_id}{' (recorded)' if args.record else ''}")
+    return 0
+
+
+def _push(settings, args):
+    """The pusher and the long poll for remote presses, until SIGTERM; one at a time per data folder."""
+    import signal
+    import threading
+    from .core.parts import Parts
+    from .core.upstream import only_pusher, run_push
+    if settings.upstream_url is None:
+        raise UsageError("UPSTREAM_URL is not set, so there is nowhere to push to.")
+    parts = Parts(settings)
+    with only_pusher(settings.data_dir) as alone:
+        if not alone:
+            raise UsageError("Another hambot push is already running for this data folder.")
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        run_push(parts, stop)
+    return 0
+
+
+def _upstream_status(settings, args):
+    from .core import push_queue
+    if settings.upstream_url is None:
+        print("UPSTREAM_URL is not set: nothing is pushed.")
+    else:
+        print(f"Pushing to {settings.upstream_url} as the camera {settings.camera_name}.")
+    status = push_queue.status(_store(settings).database)
+    if status.queued:
+        print(f"{status.queued} queued, the oldest since {_local(status.oldest_at)} "
+              f"({time.time() - status.oldest_at:.0f} s ago).")
+    else:
+        print("Nothing is queued.")
+    if status.last_error:
+        print(f"Last error: {status.last_error}")
+    if status.last_delivered_at:
+        print(f"Last delivered: {_local(status.last_delivered_at)}.")
     return 0
 
 
@@ -246,11 +285,14 @@ def _token_issue(settings, args):
     lifetime = parse_lifetime(args.expires_in)
     if lifetime is None:
         raise UsageError("--expires-in must be a number of days, hours or minutes, such as 30d, 12h or 90m.")
-    token = _tokens(settings).issue(args.name, lifetime)
+    from .core.tokens import EARLIER_SCOPES, check_scopes
+    scopes = check_scopes(args.scope or EARLIER_SCOPES)
+    token = _tokens(settings).issue(args.name, lifetime, scopes=scopes, camera=args.camera)
     expires = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(time.time() + lifetime))
     print(token)
-    print(f"\nThis is the token for {args.name}, valid until {expires}. It is shown only this once; "
-          "send it as:\n  Authorization: Enigma <token>", file=sys.stderr)
+    tied = f", as the camera {args.camera} only" if args.camera else ""
+    print(f"\nThis is the token for {args.name}, valid until {expires}, allowed to {' '.join(scopes)}{tied}. "
+          "It is shown only this once; send it as:\n  Authorization: Enigma <token>", file=sys.stderr)
     return 0
 
 
@@ -260,9 +302,11 @@ def _token_list(settings, args):
         print("No tokens have been issued. Make one with: hambot token issue --name NAME")
         return 0
     now = time.time()
-    print(f"{'NAME':<32} {'STATE':<8} {'EXPIRES (UTC)':<17} LAST USED (UTC)")
+    print(f"{'NAME':<32} {'STATE':<8} {'EXPIRES (UTC)':<17} {'LAST USED (UTC)':<17} SCOPES")
     for r in records:
-        print(f"{r.name:<32} {r.state(now):<8} {_when(r.expires_at):<17} {_when(r.last_used_at)}")
+        tied = f" (camera {r.camera})" if r.camera else ""
+        print(f"{r.name:<32} {r.state(now):<8} {_when(r.expires_at):<17} {_when(r.last_used_at):<17} "
+              f"{' '.join(r.scopes)}{tied}")
     return 0
 
 
@@ -308,6 +352,9 @@ def parser():
     issue = token_commands.add_parser("issue", help="print a new token (once)")
     issue.add_argument("--name", required=True, help="who or what it is for, such as phone")
     issue.add_argument("--expires-in", default="30d", help="how long it is valid: 30d, 12h, 90m (default 30d)")
+    issue.add_argument("--scope", action="append", choices=("read", "press", "upload", "admin"),
+                       help="what it may do; repeat for several (default: read, press and admin)")
+    issue.add_argument("--camera", help="tie its uploads and remote button to this one camera name")
     issue.set_defaults(run=_token_issue)
     token_commands.add_parser("list", help="show names, expiry and last use").set_defaults(run=_token_list)
     revoke = token_commands.add_parser("revoke", help="make the named token fail at once")
@@ -326,6 +373,14 @@ def parser():
                                     "(the timer makes yesterday's after midnight)")
     timelapse.add_argument("day", nargs="?", type=_day, help="YYYY-MM-DD in TIMEZONE (default yesterday)")
     timelapse.set_defaults(run=_timelapse)
+
+    commands.add_parser("push", help="push every photo and reading to UPSTREAM_URL and answer its button "
+                        "(hambot-push.service runs this)").set_defaults(run=_push)
+    upstream = commands.add_parser("upstream", help="the upstream server this camera pushes to")
+    upstream_commands = upstream.add_subparsers(dest="upstream_command", required=True, metavar="COMMAND")
+    upstream_commands.add_parser("status", help="what is queued for it, since when, and the last error"
+                                 ).set_defaults(run=_upstream_status)
+
     commands.add_parser("prune", help="apply MAX_PHOTOS, MAX_STORAGE_MB and MIN_FREE_MB now and list what "
                         "was removed").set_defaults(run=_prune)
     keep = commands.add_parser("keep", help="mark a photo so retention never removes it")

@@ -183,11 +183,22 @@ def add_photo(store, celsius=21.5, source="test", sample="sample.jpg", data=None
     return store.add(image, reading=Reading(celsius, 0), source=source, started_at=time.time() - seconds)
 
 
-def issue_token(app, name="phone", lifetime=86400):
-    """A token from the app's own token book, writing the key sheet first if there is none."""
+def issue_token(app, name="phone", lifetime=86400, **grant):
+    """A token from the app's own token book (with `scopes`, `camera` if given), writing the key sheet first."""
     if not app.settings.key_sheet_path.exists():
         write_key_sheet(app.settings.key_sheet_path)
-    return app.tokens.issue(name, lifetime)
+    return app.tokens.issue(name, lifetime, **grant)
+
+
+def noisy_jpeg(size=(400, 300), seed=1):
+    """A real JPEG of random pixels: about 100 kB at 400x300, larger than any form (MAX_BODY is 64 kB)."""
+    import io
+    import random
+    from PIL import Image
+    pixels = random.Random(seed).randbytes(size[0] * size[1] * 3)
+    out = io.BytesIO()
+    Image.frombytes("RGB", size, pixels).save(out, "JPEG", quality=95)
+    return out.getvalue()
 
 
 def spoil_signature(value):
@@ -235,11 +246,13 @@ def raw_request(port, data):
 class RunningServer:
     """`hambot serve` (gunicorn) in its own process, on a free port; `command` runs another server instead."""
 
-    def __init__(self, tmp_path, environ, command=(sys.executable, "-m", "hambot", "serve")):
-        self.port = free_port()
-        self.log_path = tmp_path / "server.log"
+    def __init__(self, tmp_path, environ, command=(sys.executable, "-m", "hambot", "serve"), port=None,
+                 name="server"):
+        """`port` to start again where an earlier one listened; `name` names its log, for several at once."""
+        self.port = port or free_port()
+        self.log_path = tmp_path / f"{name}.log"
         environ = {**os.environ, **environ, "HAMBOT_PORT": str(self.port), "HAMBOT_HOST": "127.0.0.1"}
-        with open(self.log_path, "wb") as log:
+        with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(list(command), env=environ,
                                             cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
         self._wait_until_up()
@@ -283,11 +296,11 @@ class RunningServer:
 def start_server(tmp_path, w1, camera_runs):
     servers = []
 
-    def start(camera="ok.sh", environ=None, **overrides):
+    def start(camera="ok.sh", environ=None, port=None, name="server", **overrides):
         """`environ` adds to the server's own environment (a world's PATH, say)."""
         environ = {**(environ or {}), **settings_environ(tmp_path, w1, camera, overrides)}
         environ["HAMBOT_LOG_LEVEL"] = "INFO"
-        server = RunningServer(tmp_path, environ)
+        server = RunningServer(tmp_path, environ, port=port, name=name)
         servers.append(server)
         return server
 

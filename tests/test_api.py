@@ -76,7 +76,7 @@ def test_unknown_addresses_and_methods_get_json_errors(api):
     assert_error(api.get("/api/v1/cats", status=404), 404)
     answer = api.put("/api/v1/photos", status=405)
     assert_error(answer, 405)
-    assert answer.headers["Allow"] == "GET"
+    assert answer.headers["Allow"] == "GET,POST"
 
 
 def test_the_current_temperature(api, w1):

@@ -29,6 +29,12 @@ def test_all_checks_pass_on_a_working_setup(hambot):
     assert lines(done)[-1] == "All checks passed."
 
 
+def test_an_upstream_server_with_no_camera_passes_the_camera_check(hambot):
+    done = hambot("doctor", camera_script="none", temperature_sensor="none")
+    assert "✓ CAMERA_SCRIPT is None: this hambot has no camera of its own (an upstream server)." in done.stdout
+    assert not any(line.startswith("✗") and "camera" in line.lower() for line in lines(done)), done.stdout
+
+
 def test_a_failing_camera_is_a_cross_with_its_reason_and_a_fix(hambot):
     done = hambot("doctor", camera="fails.sh")
     assert done.returncode == 1

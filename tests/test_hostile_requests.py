@@ -37,7 +37,8 @@ class HostileTarget:
         if password:
             self.hambot("set-password", input=password + "\n")
         self.hambot("keysheet", "new")
-        self.token = self.hambot("token", "issue", "--name", "phone", "--expires-in", "1d").strip()
+        every_scope = ("--scope", "read", "--scope", "press", "--scope", "upload", "--scope", "admin")
+        self.token = self.hambot("token", "issue", "--name", "phone", "--expires-in", "1d", *every_scope).strip()
         self.server = RunningServer(folder, self.environ)
         self.session = self.sign_in() if password else ""
         self.photo_id = self.press()

@@ -90,7 +90,7 @@ def test_a_forked_process_opens_its_own_connection(store):
 
 
 def test_a_failure_while_indexing_leaves_no_row_and_no_file(store, monkeypatch):
-    def broken(*args):
+    def broken(*args, **keywords):
         raise sqlite3.OperationalError("disk I/O error")
     monkeypatch.setattr(store_module.history, "record", broken)
     with pytest.raises(sqlite3.OperationalError):
@@ -115,7 +115,7 @@ def test_a_process_that_dies_between_storing_the_file_and_indexing_it_leaves_not
             monkeypatch.setattr(store_module.Path, "unlink", lambda path, **kwargs: os._exit(9)
                                 if path.name.startswith("storing-") else unlink(path, **kwargs))
         else:
-            monkeypatch.setattr(store_module.history, "record", lambda *args: os._exit(9))
+            monkeypatch.setattr(store_module.history, "record", lambda *args, **keywords: os._exit(9))
         store.database.close()
         store.add(image, reading=Reading(21.5, 0), source="button", started_at=0)
         os._exit(0)

@@ -16,7 +16,7 @@ from hambot.core.camera_devices import CAMERA_NODES
 from hambot.service.install import ENABLED, UNITS, Layout, render_unit
 
 SERVICES = [name for name in UNITS if name.endswith(".service")]
-CAMERA_SERVICES = ("hambot.service", "hambot-capture.service")
+CAMERA_SERVICES = ("hambot.service", "hambot-capture.service", "hambot-push.service")  # push: remote presses
 BEST_ALLOWED = 2.0
 # What DeviceAllow= accepts (man systemd.resource-control; systemd's load-fragment.c and bpf-devices.c): a device
 # node, /dev/char/MAJ:MIN, or char-/block- and a class from /proc/devices (a glob). A path that is not a node

@@ -197,7 +197,7 @@ class Alerts:
             return
         if self.rules.sensor == "none":
             return
-        last = db.execute("SELECT max(taken_at) FROM readings").fetchone()[0]  # the time index's last entry
+        last = db.execute("SELECT max(taken_at) FROM readings WHERE camera IS NULL").fetchone()[0]  # one index seek
         if last is not None and now - last >= self.rules.silent_seconds:
             self._start(db, replace(state, pending_since=last), now, None,
                         f"No temperature reading since {clock(last)}: the probe may be unplugged or its bus gone.")

@@ -42,7 +42,8 @@ class CaptureBudget:
 
     def _over(self, kind, key, now):
         if kind == "token":
-            return self._limit("key", key, self.per_token, now, f"This token has started {self.per_token} photos "
+            who = "The upstream server's visitors have" if key == "remote" else "This token has"
+            return self._limit("key", key, self.per_token, now, f"{who} started {self.per_token} photos "
                                                                "this hour, as many as a token may.")
         return (self._limit("key", key, self.per_visitor, now,
                             f"You have taken {self.per_visitor} photos this hour, as many as one visitor may.")
@@ -79,6 +80,8 @@ def _budget_of(source, address):
     if source in ("button", "legacy"):
         return "visitor", f"visitor {client_key(address or '')}"
     if source.startswith("api:"):
+        return "token", source
+    if source == "remote":  # presses on the upstream server: together, one client of this camera
         return "token", source
     return None, None
 

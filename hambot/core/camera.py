@@ -29,6 +29,7 @@ ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")
 USING = re.compile(r"^camera_access\.sh: using ([A-Za-z0-9._-]+)", re.MULTILINE)
 ORIENTED = re.compile(r"^camera_access\.sh: [A-Za-z0-9._-]+ applied the rotation and flips", re.MULTILINE)
 EXIF_ORIENTATION = 0x0112
+NO_CAMERA = "This hambot has no camera of its own (CAMERA_SCRIPT is None)."
 SAVE_QUALITY = 92  # a re-encoded JPEG (turned by hambot) keeps nearly all of the camera's detail
 
 
@@ -100,7 +101,7 @@ class _Run:
 
 class Camera:
     def __init__(self, script, timeout, max_bytes, options=CameraOptions()):
-        self.script = Path(script)
+        self.script = Path(script) if script else None  # None: a server with no camera (CAMERA_SCRIPT = None)
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.options = options
@@ -115,6 +116,8 @@ class Camera:
 
         on_start(pid) is called once the script runs; its pid is also its process group.
         """
+        if self.script is None:
+            raise CameraError(NO_CAMERA)
         started = time.monotonic()
         try:
             run = self._run(path, on_start)
@@ -230,25 +233,26 @@ def orient(path, content_type, options):
         return turned.size
 
 
-def inspect_image(path):
-    """Decode enough of the file to be sure it is a whole JPEG or PNG; return type and size."""
+def inspect_image(path, maker="The camera produced"):
+    """Decode enough of the file to be sure it is a whole JPEG or PNG; return type and size. `maker` begins
+    each refusal's sentence ("The upload is" for an uploaded photo)."""
     try:
         with Image.open(path) as image:
             content_type = CONTENT_TYPES.get(image.format)
             if content_type is None:
-                raise CameraError(f"The camera produced a {image.format} image, not a JPEG or PNG.")
+                raise CameraError(f"{maker} a {image.format} image, not a JPEG or PNG.")
             width, height = image.size
             if width * height > MAX_PIXELS:
-                raise CameraError(f"The camera produced an image of {width}×{height} pixels, too large to keep.")
+                raise CameraError(f"{maker} an image of {width}×{height} pixels, too large to keep.")
             if image.format == "JPEG":
                 image.draft("RGB", (max(1, width // 8), max(1, height // 8)))  # decode at 1/8 scale
                 image.load()
             else:
                 image.verify()  # every chunk's checksum, without inflating the pixels
     except UnidentifiedImageError:
-        raise CameraError("The camera produced something that is not a JPEG or PNG image.") from None
+        raise CameraError(f"{maker} something that is not a JPEG or PNG image.") from None
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
-        raise CameraError(f"The camera produced a damaged image ({error}).") from None
+        raise CameraError(f"{maker} a damaged image ({error}).") from None
     return content_type, width, height
 
 

@@ -191,6 +191,68 @@ MIGRATIONS = (
             WHERE day = OLD.day;
     END;
     """,
+    """
+    ALTER TABLE tokens ADD COLUMN scopes TEXT;
+    ALTER TABLE tokens ADD COLUMN camera TEXT;
+    ALTER TABLE photos ADD COLUMN camera TEXT;
+    CREATE INDEX photos_by_camera ON photos (camera, seq);
+    ALTER TABLE readings ADD COLUMN camera TEXT;
+    CREATE INDEX readings_by_camera ON readings (camera, taken_at);
+    CREATE TABLE camera_buckets (
+        camera TEXT NOT NULL,
+        width INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        total REAL NOT NULL,
+        low REAL NOT NULL,
+        high REAL NOT NULL,
+        PRIMARY KEY (camera, width, start)
+    ) WITHOUT ROWID;
+    CREATE TABLE uploads (
+        token_name TEXT NOT NULL,
+        key TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        photo_id TEXT,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (token_name, key)
+    ) WITHOUT ROWID;
+    CREATE INDEX uploads_by_time ON uploads (created_at);
+    CREATE TABLE push_outbox (
+        seq INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        photo_id TEXT,
+        taken_at REAL NOT NULL,
+        celsius REAL,
+        source TEXT NOT NULL,
+        press INTEGER,
+        error_sentence TEXT,
+        created_at REAL NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_try_at REAL NOT NULL,
+        claimed_by TEXT,
+        claimed_at REAL,
+        delivered_at REAL,
+        error TEXT
+    );
+    CREATE INDEX push_outbox_undelivered ON push_outbox (seq) WHERE delivered_at IS NULL;
+    CREATE TABLE cameras (
+        name TEXT PRIMARY KEY,
+        last_seen REAL,
+        last_upload REAL
+    ) WITHOUT ROWID;
+    CREATE TABLE presses (
+        seq INTEGER PRIMARY KEY,
+        camera TEXT NOT NULL,
+        requested_at REAL NOT NULL,
+        sent_at REAL,
+        finished_at REAL,
+        photo_id TEXT,
+        error TEXT
+    );
+    CREATE INDEX presses_open ON presses (camera, seq) WHERE finished_at IS NULL;
+    """,
 )
 
 

@@ -57,7 +57,17 @@ def health_report(hambot, iso, full=True):
         "temperature": _temperature(hambot, iso),
         "alerts": _alerts(hambot, iso),
     }
+    if hambot.settings.upstream_url:
+        body["upstream"] = _upstream(hambot)
     return status, body
+
+
+def _upstream(hambot):
+    """The push outbox: how much waits for the upstream server, the oldest one's age, and the last error."""
+    from . import push_queue
+    status = push_queue.status(hambot.store.database)
+    return {"queued": status.queued, "oldest_queued_seconds": None if status.oldest_at is None else
+            round(time.time() - status.oldest_at, 1), "last_error": status.last_error}
 
 
 def _alerts(hambot, iso):

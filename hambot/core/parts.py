@@ -10,6 +10,7 @@ from .movies import Movies
 from .notify import Notifier, Sender, check_urls
 from .password import ViewerPassword
 from .ratelimit import FailureLimit
+from .remote import Remotes
 from .retention import Retention
 from .secret_key import load_secret_key
 from .settings import ConfigError
@@ -18,6 +19,7 @@ from .stamp import Stamp
 from .store import Store, open_store
 from .thermometer import Thermometer
 from .tokens import Tokens
+from .uploads import Uploads
 
 
 class Parts:
@@ -36,13 +38,16 @@ class Parts:
         self.alerts = alerts.Alerts(alerts.Rules.from_settings(settings), self.store.database)
         self.store.alerts = self.store.captures.alerts = self.alerts  # evaluated where captures are stored
         self.store.stamp = Stamp.from_settings(settings) if settings.stamp else None
-        self.history = History(self.store.database, self.alerts)
+        self.store.pushing = settings.upstream_url is not None  # each own photo also queued for hambot push
+        self.history = History(self.store.database, self.alerts, pushing=self.store.pushing)
         self.notifier, self.sender = Notifier(settings.notify_urls), None
         self.tokens = token_book(self.store, settings, self.secret)
         self.failures = FailureLimit(self.store.database, "token")
         self.login_failures = FailureLimit(self.store.database, "login")
         self.password = ViewerPassword(self.store.database)
         self.retention = Retention.from_settings(self.store, settings)
+        self.uploads = Uploads(self.store, self.retention, settings.max_photo_bytes)
+        self.remotes = Remotes(self.store.database)  # cameras that push here, and presses of their buttons
         self.thermometer = Thermometer(settings.temperature_sensor, settings.w1_devices_dir,
                                        settings.temperature_cache_seconds, settings.temperature_timeout)
         budget = CaptureBudget(self.store, settings.visitor_captures_per_hour, settings.captures_per_hour,

@@ -5,6 +5,7 @@ import math
 import os
 import re
 import runpy
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -188,6 +189,28 @@ def _zone(name, value):
         raise ConfigError(f"{name} must be a time zone name such as Europe/Berlin, got {value!r}.") from None
 
 
+CAMERA_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
+
+
+def _camera_name(name, value):
+    """This camera's name on an upstream server; the host name by default (its first label, as a name may be)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        host = socket.gethostname().split(".")[0]
+        value = re.sub(r"[^A-Za-z0-9._-]", "-", host)[:32] or "hambot"
+    text = str(value).strip()
+    if not CAMERA_NAME.fullmatch(text):
+        raise ConfigError(f"{name} must be 1 to 32 letters, digits, dots, dashes or underscores, starting with a "
+                          f"letter or digit, got {value!r}.")
+    return text
+
+
+def _token_text(name, value):
+    text = _text(name, value)
+    if not (text.isascii() and text.isalpha() and text.isupper()):
+        raise ConfigError(f"{name} must be a hambot token: one string of capital letters A to Z.")
+    return text
+
+
 def _setting(parse):
     return field(metadata={"parse": parse})
 
@@ -201,7 +224,7 @@ class Settings:
     workers: int = _setting(_integer(1, 32))
     threads: int = _setting(_integer(1, 64))
     data_dir: Path = _setting(_directory)
-    camera_script: Path = _setting(_executable)
+    camera_script: Path = _setting(_optional(_executable))
     camera: str = _setting(_camera)
     video_device: Path = _setting(_directory)
     resolution: str = _setting(_resolution)
@@ -241,6 +264,9 @@ class Settings:
     stamp: bool = _setting(_boolean)
     max_movies_mb: float = _setting(_optional(_decimal(1, math.inf, " MB")))
     key_sheet: Path = _setting(_optional(_directory))
+    upstream_url: str = _setting(_optional(_public_url))
+    upstream_token: str = _setting(_optional(_token_text))
+    camera_name: str = _setting(_camera_name)
     log_level: str = _setting(_choice(*LOG_LEVELS))
     log_file: Path = _setting(_optional(_directory))
 
@@ -281,6 +307,9 @@ def _parse(raw):
     low, high = values["temperature_comfort_min"], values["temperature_comfort_max"]
     if low is not None and high is not None and low >= high:
         raise ConfigError(f"TEMPERATURE_COMFORT_MIN ({low:g}) must be below TEMPERATURE_COMFORT_MAX ({high:g}).")
+    if (values["upstream_url"] is None) != (values["upstream_token"] is None):
+        raise ConfigError("UPSTREAM_URL and UPSTREAM_TOKEN go together: set both to push to an upstream server, "
+                          "or neither.")
     return Settings(**values)
 
 

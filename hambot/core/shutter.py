@@ -113,7 +113,7 @@ class Shutter:
         except (FileNotFoundError, ValueError):
             pid = None
         orphans = set(_camera_groups_writing_to(self.store.temp_dir))  # a crash before the pid file was written
-        if pid and _is_camera_group(pid, self.camera.script):
+        if pid and self.camera.script and _is_camera_group(pid, self.camera.script):
             orphans.add(pid)
         for group in orphans:
             log.warning("stopped the camera script (process group %d) left running by an earlier crash", group)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import day_index, history
+from . import push_queue as upstream_queue
 from .camera import TEST_PATTERN
 from .captures import CaptureLog, insert_capture
 from .database import Database
@@ -46,6 +47,7 @@ class Photo:
     content_type: str
     kept: bool = False
     camera_tool: str | None = None  # as camera_access.sh named it; None for a camera script of the user's own
+    camera: str | None = None  # the camera an upload came from; None for this hambot's own
 
     @property
     def test_pattern(self):
@@ -62,7 +64,7 @@ class Photo:
 
 
 PHOTO_COLUMNS = ("id, taken_at, temperature_c, temperature_note, source, size, width, height, content_type, kept,"
-                 " camera_tool")
+                 " camera_tool, camera")
 STORING = "storing-"  # temp-folder marker of a photo whose files come before its index row
 PLACEHOLDERS = ",".join("?" * len(PHOTO_COLUMNS.split(",")))
 THUMB_WORK_GRACE = 60  # seconds a lazily made thumbnail may sit in tmp/ before it counts as a leftover
@@ -83,6 +85,7 @@ class Store:
         self.captures = CaptureLog(self.database)
         self.alerts = None  # core/alerts.py's Alerts, evaluated in the transaction that stores each capture
         self.stamp = None  # core/stamp.py's Stamp when STAMP is on: the time and temperature written into each photo
+        self.pushing = False  # with UPSTREAM_URL: each own photo also goes into the push outbox (core/upstream.py)
 
     def open(self):
         """Create the folders and bring the index up to date; safe to call from every process."""
@@ -133,9 +136,17 @@ class Store:
         taken_at = time.time()
         if self.stamp:  # before the thumbnail, so both show it; the unstamped pixels are not kept
             image = self._stamped(image, taken_at, reading)
+        return self._store(image, Arrival(taken_at, reading.celsius, reading.problem, source, started_at))
+
+    def add_upload(self, image, *, taken_at, celsius, source, camera, also=None):
+        """Store an uploaded image from `camera` (no capture row: no camera ran here); also(db, photo) joins
+        the transaction that indexes it."""
+        return self._store(image, Arrival(taken_at, celsius, None, source, None, camera, also))
+
+    def _store(self, image, arrival):
         thumbnail = self._make_thumbnail(image.path, "capture")
         try:
-            return self._add(image, thumbnail, reading, source, started_at, taken_at)
+            return self._add(image, thumbnail, arrival)
         finally:
             if thumbnail:
                 thumbnail.unlink(missing_ok=True)
@@ -145,11 +156,12 @@ class Store:
         width, height, size = self.stamp.stamp_file(image.path, image.content_type, taken_at, reading.celsius)
         return dataclasses.replace(image, width=width, height=height, size=size)
 
-    def _add(self, image, thumbnail, reading, source, started_at, taken_at):
+    def _add(self, image, thumbnail, arrival):
         fsync_file(image.path)
         while True:
-            photo = Photo(new_id(), taken_at, reading.celsius, reading.problem, source,
-                          image.size, image.width, image.height, image.content_type, camera_tool=image.tool)
+            photo = Photo(new_id(), arrival.taken_at, arrival.celsius, arrival.problem, arrival.source,
+                          image.size, image.width, image.height, image.content_type, camera_tool=image.tool,
+                          camera=arrival.camera)
             marker = self._mark_storing(photo.id)
             try:
                 os.link(image.path, self.path_of(photo))  # exclusive: never overwrites
@@ -165,12 +177,7 @@ class Store:
             with self.database.transaction() as db:
                 db.execute(f"INSERT INTO photos ({PHOTO_COLUMNS}, day) VALUES ({PLACEHOLDERS}, ?)",
                            (*dataclasses.astuple(photo), self.local_day(photo.taken_at).isoformat()))
-                insert_capture(db, started_at, photo.taken_at, source, photo.id, None,
-                               camera_tool=image.tool, note=image.note)
-                if photo.temperature_c is not None:
-                    history.record(db, photo.taken_at, photo.temperature_c, "photo")
-                if self.alerts:  # alerts (hambot/core/alerts.py)
-                    self.alerts.photo_stored(db, photo.taken_at, photo.temperature_c)
+                self._index(db, photo, image, arrival)
         except BaseException:
             self._remove_files(photo)
             raise
@@ -181,6 +188,20 @@ class Store:
     def local_day(self, timestamp):
         """The day in TIMEZONE a photo taken at `timestamp` is on (the store must be open)."""
         return day_of(timestamp, self.zone)
+
+    def _index(self, db, photo, image, arrival):
+        """The rest of a new photo's transaction: its capture, its reading, its alerts, its push, its upload."""
+        if arrival.started_at is not None:
+            insert_capture(db, arrival.started_at, photo.taken_at, photo.source, photo.id, None,
+                           camera_tool=image.tool, note=image.note)
+        if photo.temperature_c is not None:
+            history.record(db, photo.taken_at, photo.temperature_c, "photo", camera=photo.camera)
+        if photo.camera is None and self.alerts:  # alerts (hambot/core/alerts.py)
+            self.alerts.photo_stored(db, photo.taken_at, photo.temperature_c)
+        if photo.camera is None and self.pushing:
+            upstream_queue.queue_photo(db, photo)
+        if arrival.also:
+            arrival.also(db, photo)
 
     def _mark_storing(self, photo_id):
         """A durable note that photo_id's files may exist before its row: a crash in between is undone at start."""
@@ -288,26 +309,34 @@ class Store:
             f"SELECT {PHOTO_COLUMNS} FROM photos ORDER BY seq DESC LIMIT 1").fetchone()
         return _photo(row) if row else None
 
-    def page(self, *, before=None, after=None, limit=24):
+    def latest_of(self, camera):
+        """The newest photo uploaded from `camera` (one seek on photos_by_camera), or None."""
+        row = self._db().execute(f"SELECT {PHOTO_COLUMNS} FROM photos WHERE camera = ? ORDER BY seq DESC LIMIT 1",
+                                 (camera,)).fetchone()
+        return _photo(row) if row else None
+
+    def page(self, *, before=None, after=None, limit=24, camera=None):
         """A page of photos, newest first, next to a cursor photo; None if the cursor is not a photo.
+        With `camera`, only the photos uploaded from it (a walk along photos_by_camera).
 
         Returns (photos, has_older, has_newer); each query is one walk along the primary key.
         """
         db = self._db()
+        only, chosen = ("camera = ? AND ", (camera,)) if camera else ("", ())
         cursor_id = before or after
         if cursor_id is None:
-            rows = db.execute(f"SELECT {PHOTO_COLUMNS} FROM photos ORDER BY seq DESC LIMIT ?",
-                              (limit + 1,)).fetchall()
+            rows = db.execute(f"SELECT {PHOTO_COLUMNS} FROM photos WHERE {only}1 ORDER BY seq DESC LIMIT ?",
+                              (*chosen, limit + 1)).fetchall()
             return [_photo(r) for r in rows[:limit]], len(rows) > limit, False
         seq = self._seq_of(cursor_id)
         if seq is None:
             return None
         if before:
-            rows = db.execute(f"SELECT {PHOTO_COLUMNS} FROM photos WHERE seq < ? ORDER BY seq DESC LIMIT ?",
-                              (seq, limit + 1)).fetchall()
+            rows = db.execute(f"SELECT {PHOTO_COLUMNS} FROM photos WHERE {only}seq < ? ORDER BY seq DESC LIMIT ?",
+                              (*chosen, seq, limit + 1)).fetchall()
             return [_photo(r) for r in rows[:limit]], len(rows) > limit, True
-        rows = db.execute(f"SELECT {PHOTO_COLUMNS} FROM photos WHERE seq > ? ORDER BY seq LIMIT ?",
-                          (seq, limit + 1)).fetchall()
+        rows = db.execute(f"SELECT {PHOTO_COLUMNS} FROM photos WHERE {only}seq > ? ORDER BY seq LIMIT ?",
+                          (*chosen, seq, limit + 1)).fetchall()
         return [_photo(r) for r in reversed(rows[:limit])], True, len(rows) > limit
 
     def taken_between(self, start, end):
@@ -343,7 +372,19 @@ def open_store(data_dir, zone=None):
 
 
 def _photo(row):
-    return Photo(*row[:9], kept=bool(row[9]), camera_tool=row[10])
+    return Photo(*row[:9], kept=bool(row[9]), camera_tool=row[10], camera=row[11])
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """How a photo came: taken here by the camera (started_at is when it ran) or uploaded from `camera`."""
+    taken_at: float
+    celsius: float | None
+    problem: str | None
+    source: str
+    started_at: float | None
+    camera: str | None = None
+    also: object = None
 
 
 def fsync_file(path):

@@ -30,11 +30,38 @@ FIXED = struct.Struct(">BI12sB")  # version, expiry (Unix seconds), random id, n
 MIN_LETTERS = HEADER + 2 * (FIXED.size + 1 + TAG_BYTES)
 MAX_LETTERS = HEADER + 2 * (FIXED.size + 32 + TAG_BYTES)
 LAST_USE_PRECISION = 60  # seconds; "last used" is written at most once a minute per token
+SCOPES = ("read", "press", "upload", "admin")  # read: the API's reads behind a password; press: the camera;
+#   upload: photos and readings into this hambot (and a camera's remote button); admin: delete and keep photos
+EARLIER_SCOPES = ("read", "press", "admin")  # a token issued before scopes could do every call there was then
 _random = secrets.SystemRandom()
 
 
 class TokenError(Exception):
     """A token was refused; the message is the sentence the client gets."""
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a checked token may do: its scopes, and the one camera it may act as (None: any)."""
+    name: str
+    scopes: tuple
+    camera: str | None = None
+
+    def allows(self, scope):
+        return scope in self.scopes
+
+
+def scopes_of(text):
+    """The scopes a token's row holds; a row written before scopes existed (NULL) has EARLIER_SCOPES."""
+    return EARLIER_SCOPES if text is None else tuple(text.split())
+
+
+def check_scopes(scopes):
+    """The scopes in SCOPES order, without repeats; TokenError naming an unknown one."""
+    for scope in scopes:
+        if scope not in SCOPES:
+            raise TokenError(f"{scope[:20]} is not a scope; a token's scopes are {', '.join(SCOPES)}.")
+    return tuple(scope for scope in SCOPES if scope in scopes)
 
 
 @dataclass(frozen=True)
@@ -44,6 +71,8 @@ class TokenRecord:
     expires_at: float
     last_used_at: float | None
     revoked_at: float | None
+    scopes: tuple = EARLIER_SCOPES
+    camera: str | None = None
 
     def state(self, now):
         if self.revoked_at is not None:
@@ -82,10 +111,17 @@ class Tokens:
         self.key_sheet = key_sheet
         self._key = hmac.new(secret, b"hambot api token v1", hashlib.sha256).digest()
 
-    def issue(self, name, lifetime, now=None):
+    def issue(self, name, lifetime, now=None, scopes=EARLIER_SCOPES, camera=None):
+        """A new token; `camera` ties its uploads and its remote button to that one camera name."""
         now = time.time() if now is None else now
         if not NAME_PATTERN.fullmatch(name or ""):
             raise TokenError("A token name is 1 to 32 letters, digits, dots, dashes or underscores, "
+                             "starting with a letter or digit.")
+        scopes = check_scopes(scopes)
+        if not scopes:
+            raise TokenError("A token needs at least one scope.")
+        if camera is not None and not NAME_PATTERN.fullmatch(camera):
+            raise TokenError("A camera name is 1 to 32 letters, digits, dots, dashes or underscores, "
                              "starting with a letter or digit.")
         expires_at = int(now + lifetime)
         if not 0 < lifetime or expires_at >= 2**32:
@@ -106,12 +142,16 @@ class Tokens:
         machine.set_display(message_key)
         body = machine.process_text(_to_letters(content + self._tag(header, content)))
         with self.database.transaction() as db:
-            db.execute("INSERT INTO tokens (id, name, issued_at, expires_at) VALUES (?,?,?,?)",
-                       (token_id.hex(), name, now, expires_at))
+            db.execute("INSERT INTO tokens (id, name, issued_at, expires_at, scopes, camera) VALUES (?,?,?,?,?,?)",
+                       (token_id.hex(), name, now, expires_at, " ".join(scopes), camera))
         return header + body
 
     def verify(self, token, now=None):
         """The name a token was issued to; TokenError with the reason for anything else."""
+        return self.grant(token, now).name
+
+    def grant(self, token, now=None):
+        """What a valid token may do (a Grant); TokenError with the reason for anything else."""
         now = time.time() if now is None else now
         content = self._decipher(token)
         version, expires_at, token_id, name_length = FIXED.unpack_from(content)
@@ -121,14 +161,15 @@ class Tokens:
         if now >= expires_at:
             raise TokenError("That token has expired; ask for a new one.")
         db = self.database.connection()
-        row = db.execute("SELECT last_used_at, revoked_at FROM tokens WHERE id = ?", (token_id.hex(),)).fetchone()
+        row = db.execute("SELECT last_used_at, revoked_at, scopes, camera FROM tokens WHERE id = ?",
+                         (token_id.hex(),)).fetchone()
         if row is None:
             raise TokenError("That token is not known to this server.")
         if row[1] is not None:
             raise TokenError("That token has been revoked.")
         if row[0] is None or now - row[0] >= LAST_USE_PRECISION:
             db.execute("UPDATE tokens SET last_used_at = ? WHERE id = ?", (now, token_id.hex()))
-        return name
+        return Grant(name, scopes_of(row[2]), row[3])
 
     def _decipher(self, token):
         if not isinstance(token, str) or not MIN_LETTERS <= len(token) <= MAX_LETTERS \
@@ -161,8 +202,9 @@ class Tokens:
 
     def records(self):
         rows = self.database.connection().execute(
-            "SELECT name, issued_at, expires_at, last_used_at, revoked_at FROM tokens ORDER BY issued_at").fetchall()
-        return [TokenRecord(*row) for row in rows]
+            "SELECT name, issued_at, expires_at, last_used_at, revoked_at, scopes, camera FROM tokens"
+            " ORDER BY issued_at").fetchall()
+        return [TokenRecord(*row[:5], scopes_of(row[5]), row[6]) for row in rows]
 
     def revoke(self, name, now=None):
         """Revoke every token with this name; how many were still active."""

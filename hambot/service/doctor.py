@@ -107,6 +107,8 @@ def _secret_key(settings):
 
 def _camera(store, settings):
     """Through the running service when there is one, so its sandbox (DeviceAllow, groups) is part of the check."""
+    if settings.camera_script is None:
+        return Check(True, "CAMERA_SCRIPT is None: this hambot has no camera of its own (an upstream server).")
     service = _running_service(settings)
     if service is not None:
         return _camera_in_service(store, settings, service)

@@ -18,7 +18,8 @@ from pathlib import Path
 PACKAGE = Path(__file__).parents[1]
 UNIT_FILES = Path(__file__).with_name("units")
 UNITS = ("hambot.service", "hambot-capture.service", "hambot-capture.timer",
-         "hambot-temperature.service", "hambot-temperature.timer", "hambot-timelapse.service", "hambot-timelapse.timer")
+         "hambot-temperature.service", "hambot-temperature.timer", "hambot-timelapse.service", "hambot-timelapse.timer",
+         "hambot-push.service")
 ENABLED = ("hambot.service", "hambot-capture.timer", "hambot-temperature.timer", "hambot-timelapse.timer")
 GROUPS = ("video", "gpio")  # the camera's device nodes, and the Pi's GPIO pins
 SYSTEM_UNIT_DIR = Path("/etc/systemd/system")

@@ -29,7 +29,8 @@ from gunicorn.http.unreader import IterUnreader, Unreader
 from gunicorn.http.wsgi import Response
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
-from ..web.bodylimit import DIGITS, MAX_BODY
+from ..core import remote
+from ..web.bodylimit import DIGITS, MAX_BODY, limit_for
 from ..web.pages import waits_on_camera as route_waits_on_camera
 
 REQUEST_SECONDS = 10  # from the connection (or a kept-alive one's next byte) to the request's last byte
@@ -38,6 +39,8 @@ MAX_HEAD = 32 * 1024
 READ_SIZE = 16 * 1024
 SEND_SIZE = 256 * 1024
 DRAIN_SECONDS = 2  # after the last answer, what the client still sends is read and dropped for this long
+UPLOAD_RATE = 128 * 1024  # bytes a second a photo upload's body is given beyond REQUEST_SECONDS
+UPLOADS_AT_ONCE = 4  # photo uploads a worker collects at once (each is held in memory until it is whole)
 
 EXPECT_CONTINUE = re.compile(rb"\nexpect[ \t]*:[ \t]*100-continue", re.IGNORECASE)
 REQUEST_LINE = re.compile(rb"([A-Z]+) ([^ \r\n]+) HTTP/")
@@ -48,13 +51,14 @@ REFUSALS = {
     411: ("Length Required", "A request body needs a Content-Length header."),
     413: ("Content Too Large", "That request is too large."),
     431: ("Request Header Fields Too Large", "The request's headers are too large."),
+    503: ("Service Unavailable", "Too many uploads are arriving at once; try again shortly."),
 }
 
 
 # What the worker relies on inside gunicorn 27 (pyproject pins it): methods it overrides or calls, with their
 # parameters, and attributes it reads or sets, looked for in the source of the method that creates them.
 OVERRIDDEN = {
-    ThreadWorker: {"init_process": "", "load_wsgi": "", "accept": "listener", "enqueue_req": "conn",
+    ThreadWorker: {"init_process": "", "load_wsgi": "", "handle_exit": "sig frame", "accept": "listener", "enqueue_req": "conn",
                    "on_client_socket_readable": "conn client", "handle": "conn", "handle_request": "req conn",
                    "finish_request": "conn fs", "murder_pending": "", "check_config": "cfg log"},
     TConn: {"init": "", "close": "graceful"},
@@ -96,15 +100,15 @@ def head_end(data):
     return min(ends) if ends else None
 
 
-def request_needs(data, cfg, peer=("127.0.0.1", 0)):
-    """What gunicorn's own parser makes of the first request in `data`.
+def request_needs(data, cfg, peer=("127.0.0.1", 0), photo_bytes=0):
+    """What gunicorn's own parser makes of the first request in `data` (a photo upload may carry photo_bytes more).
 
     ("more", None) while the head is coming, ("more", size) while its body is, ("whole", size) or ("refuse", status).
     """
-    return read_request(data, cfg, peer)[:2]
+    return read_request(data, cfg, peer, photo_bytes)[:2]
 
 
-def read_request(data, cfg, peer):
+def read_request(data, cfg, peer, photo_bytes=0):
     """request_needs, and gunicorn's Request when the whole request was parsed from `data` (else None)."""
     end = head_end(data)
     if end is None or end > MAX_HEAD:
@@ -117,7 +121,7 @@ def read_request(data, cfg, peer):
     except ParseException:
         return "whole", len(data), None  # the thread's parser refuses it again, with gunicorn's own answer
     head = len(data) - len(unreader.take_buffered())
-    status = 431 if head > MAX_HEAD else framing_refusal(request)
+    status = 431 if head > MAX_HEAD else framing_refusal(request, limit_for(request.method, request.path, photo_bytes))
     if status:
         return "refuse", status, None
     size = head + request.body.reader.length
@@ -145,14 +149,14 @@ class ParsedRequestParser(RequestParser):
     next = __next__
 
 
-def framing_refusal(request):
-    """411 for any Transfer-Encoding, 400 for a length that is not plain digits, 413 for one over MAX_BODY."""
+def framing_refusal(request, limit=MAX_BODY):
+    """411 for any Transfer-Encoding, 400 for a length that is not plain digits, 413 for one over `limit`."""
     for name, value in request.headers:
         if name == "TRANSFER-ENCODING":
             return 411
         if name == "CONTENT-LENGTH" and not DIGITS.fullmatch(value):
             return 400
-    return 413 if request.body.reader.length > MAX_BODY else None
+    return 413 if request.body.reader.length > limit else None
 
 
 def waits_on_camera(data):
@@ -185,6 +189,7 @@ class Connection(TConn):
         self.parsed = None  # gunicorn's Request for self.request, when the main loop parsed it whole
         self.outgoing, self.keep_after = None, False  # a file whose rest the main loop sends
         self.waits_on_camera = False
+        self.large = False  # a photo upload's body is coming: it counts toward UPLOADS_AT_ONCE
 
     def close(self, graceful=False):
         """gunicorn's graceful close waits up to 2 s for the client inside the main loop; here the loop waits."""
@@ -210,10 +215,18 @@ class WholeRequestWorker(ThreadWorker):
         self.current = threading.local()  # each thread's connection, for send_file_aside
         self.next_look = 0.0
         self.parked, self.camera_threads = deque(), 0  # legacy presses kept from the last free thread, and in threads
+        self.uploads = 0  # photo uploads being collected
         super().init_process()
+
+    def handle_exit(self, sig, frame):
+        """SIGTERM: gunicorn's graceful stop, and the long polls of cameras that push here answer at once."""
+        super().handle_exit(sig, frame)
+        remote.SHUTTING_DOWN.set()
 
     def load_wsgi(self):
         super().load_wsgi()
+        settings = getattr(self.wsgi, "settings", None)  # hambot's app; the benchmarks' ceiling app has none
+        self.photo_bytes = settings.max_photo_bytes if settings else 0
         self.wsgi = partial(self.send_file_aside, self.wsgi)
 
     # Requests: collected whole by the main loop
@@ -279,6 +292,14 @@ class WholeRequestWorker(ThreadWorker):
     def judge(self, conn):
         """Hand a whole request to a thread, or refuse it; True when the main loop is done with the connection."""
         verdict, size, conn.parsed = self.needs(conn)
+        if verdict == "more" and size and size > MAX_BODY + MAX_HEAD and not conn.large:
+            if self.uploads >= UPLOADS_AT_ONCE:
+                verdict, size = "refuse", 503
+            else:  # a photo upload: held in memory, given time for its size
+                conn.large, self.uploads = True, self.uploads + 1
+                conn.deadline += size / UPLOAD_RATE
+        if verdict != "more":
+            self.done_uploading(conn)
         if verdict == "whole":
             conn.request, conn.arrived = bytes(conn.arrived[:size]), conn.arrived[size:]
             conn.data_ready = True
@@ -293,11 +314,14 @@ class WholeRequestWorker(ThreadWorker):
         self.refuse(conn, size)
         return False
 
-    @staticmethod
-    def needs(conn):
+    def done_uploading(self, conn):
+        if conn.large:
+            conn.large, self.uploads = False, self.uploads - 1
+
+    def needs(self, conn):
         """request_needs for what has arrived; once the head is read, only the body's bytes are counted."""
         if conn.needed is None:
-            return read_request(conn.arrived, conn.cfg, conn.client)
+            return read_request(conn.arrived, conn.cfg, conn.client, self.photo_bytes)
         return "whole" if len(conn.arrived) >= conn.needed else "more", conn.needed, None
 
     def start_or_park(self, conn):
@@ -319,6 +343,7 @@ class WholeRequestWorker(ThreadWorker):
 
     def refuse(self, conn, status):
         self.log.info("refused a request from %s: %s", conn.client[0], REFUSALS[status][1])
+        self.done_uploading(conn)
         self.send_quietly(conn, refusal(status))
         self.close_soon(conn)
 
@@ -338,6 +363,7 @@ class WholeRequestWorker(ThreadWorker):
             pass  # it will not hear the answer; the connection closes all the same
 
     def forget(self, conn):
+        self.done_uploading(conn)
         if conn in self.waiting:
             self.stop_waiting(conn)
         if conn.outgoing:

@@ -3,6 +3,8 @@
 import json
 import logging
 import math
+import select
+import socket
 import time
 from datetime import datetime, timezone
 
@@ -13,8 +15,10 @@ from .openapi import openapi_document
 from .pagecache import PageCache
 from ..core.daybook import day_cursor, shown_day
 from ..core.ratelimit import client_key
+from ..core.remote import POLL_MOST
 from ..core.store import is_valid_id
-from ..core.tokens import TokenError
+from ..core.tokens import NAME_PATTERN, TokenError
+from ..core.uploads import KEY_PATTERN, UploadError, check_details, iso_time
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +61,7 @@ def photo_record(photo):
             "source": photo.source, "width": photo.width, "height": photo.height,
             "url": f"/photos/{photo.filename}", "thumbnail_url": f"/photos/{photo.id}/thumb.jpg",
             "page_url": f"/photos/{photo.id}", "kept": photo.kept, "camera_tool": photo.camera_tool,
-            "test_pattern": photo.test_pattern}
+            "test_pattern": photo.test_pattern, "camera": photo.camera}
 
 
 def query(*allowed):
@@ -82,34 +86,52 @@ def whole_number(values, name, default, low, high):
     return int(text)
 
 
+def camera_value(values):
+    name = values.get("camera")
+    if name is not None and not NAME_PATTERN.fullmatch(name):
+        raise APIError(400, "The query parameter camera must be a camera's name.")
+    return name
+
+
 def time_param(values, name, default):
     text = values.get(name)
     if text is None:
         return default
-    try:
-        parsed = datetime.fromisoformat(text)
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=timezone.utc)
-        return parsed.timestamp()
-    except (ValueError, OverflowError, OSError):
-        raise APIError(400, f"The query parameter {name} must be a time in ISO 8601, "
-                            "such as 2026-11-21T08:00:00Z.") from None
+    parsed = iso_time(text)
+    if parsed is None:
+        raise APIError(400, f"The query parameter {name} must be a time in ISO 8601, such as 2026-11-21T08:00:00Z.")
+    return parsed
 
 
-def require_token(hambot):
+def require_token(hambot, scope=None, body=False):
     """The name of the request's valid token, or an APIError; failures count toward the address's limit.
 
     A valid token works even from an address others' bad tokens have slowed down: guessing one is hopeless."""
-    known = request.environ.get("hambot.token")
-    if known:
-        return known
+    return require_grant(hambot, scope, body).name
+
+
+def require_grant(hambot, scope=None, body=False):
+    """The request's valid token as a Grant holding `scope` (403 without it); `body`: the call takes one."""
+    grant = request.environ.get("hambot.grant") or _checked_token(hambot)
+    if scope and not grant.allows(scope):
+        raise APIError(403, f"This token may not {SCOPE_WORDS[scope]}; issue one with --scope {scope}.")
+    if not body and request.content_length > MAX_BODY:
+        raise APIError(413, "This call takes no request body.")
+    return grant
+
+
+SCOPE_WORDS = {"read": "read from this hambot", "press": "take photos", "upload": "upload to this hambot",
+               "admin": "delete or keep photos"}
+
+
+def _checked_token(hambot):
     address = request.environ.get("REMOTE_ADDR", "")  # X-Forwarded-For only counts with TRUST_PROXY
     scheme, _, token = request.environ.get("HTTP_AUTHORIZATION", "").strip().partition(" ")
     if scheme.lower() not in AUTH_SCHEMES or not token.strip():
         raise APIError(401, "This call needs a token: send the header Authorization: Enigma <token>.",
                        WWW_Authenticate='Enigma realm="hambot"')
     try:
-        name = hambot.tokens.verify(token.strip())
+        grant = hambot.tokens.grant(token.strip())
     except TokenError as error:
         wait = hambot.failures.retry_after(address)
         if wait:
@@ -118,10 +140,69 @@ def require_token(hambot):
         hambot.failures.failed(address)
         log.warning("refused a token from %s: %s", client_key(address), error)
         raise APIError(401, str(error), WWW_Authenticate='Enigma realm="hambot", error="invalid_token"') from None
-    if request.content_length > MAX_BODY:
-        raise APIError(413, "This call takes no request body.")
-    request.environ["hambot.token"] = name
-    return name
+    request.environ["hambot.grant"] = grant
+    return grant
+
+
+UPLOAD_FIELDS = ("taken_at", "temperature_c", "camera", "source")
+IMAGE_TYPES = ("image/jpeg", "image/png", "application/octet-stream")
+
+
+def upload_values():
+    """The upload's fields, from the query or a multipart form (not both), and the image's bytes (None for none)."""
+    values = query(*UPLOAD_FIELDS)
+    content_type = request.content_type.split(";")[0].strip().lower()
+    if content_type == "multipart/form-data":
+        for name in request.forms.keys():
+            if name not in UPLOAD_FIELDS:
+                raise APIError(400, f"Unknown form field: {name[:40]}.")
+            if name in values or len(request.forms.getall(name)) > 1:
+                raise APIError(400, f"The field {name} is given more than once.")
+            values[name] = request.forms.getunicode(name)
+        files = list(request.files.values())
+        if len(files) != 1:
+            raise APIError(400, "A multipart upload carries exactly one file, the photo.")
+        return values, files[0].file.read()
+    if content_type and content_type not in IMAGE_TYPES:
+        raise APIError(415, "Send the photo as the body (image/jpeg or image/png) or as a multipart/form-data file.")
+    return values, request.body.read()
+
+
+def client_gone():
+    """Whether the client of this request has hung up (a camera's long poll whose camera went away)."""
+    sock = request.environ.get("gunicorn.socket")
+    if sock is None:
+        return False
+    try:  # readable at once, and nothing to read: the other end closed (a socket with a time-out would wait in recv)
+        readable, _, _ = select.select([sock], [], [], 0)
+        return bool(readable) and sock.recv(1, socket.MSG_PEEK) == b""
+    except (OSError, ValueError):
+        return True
+
+
+def json_body():
+    try:
+        value = json.loads(request.body.read() or b"{}")
+    except ValueError:
+        raise APIError(400, "The body must be JSON.") from None
+    if not isinstance(value, dict):
+        raise APIError(400, "The body must be a JSON object.")
+    return value
+
+
+def idempotency_key():
+    key = request.environ.get("HTTP_IDEMPOTENCY_KEY")
+    if key is not None and not KEY_PATTERN.fullmatch(key):
+        raise APIError(400, "An Idempotency-Key is 1 to 200 printable ASCII characters without spaces.")
+    return key
+
+
+def answered(answer, location=None):
+    """An upload's answer; a retry with the same Idempotency-Key gets the first one's, marked as replayed."""
+    headers = {"Idempotent-Replayed": "true"} if answer.replayed else {}
+    if location and answer.status == 201:
+        headers["Location"] = location
+    return reply_json(answer.body, answer.status, **headers)
 
 
 def day_record(day, summary):
@@ -162,20 +243,91 @@ def add_api_routes(app, hambot):
 
     @app.get(PREFIX + "/photos")
     def list_photos():
-        values = query("limit", "before")
+        values = query("limit", "before", "camera")
         limit = whole_number(values, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-        before = values.get("before")
+        before, camera = values.get("before"), camera_value(values)
         if before is not None and not is_valid_id(before):
             raise APIError(400, "The query parameter before must be a photo id.")
-        return reply_json(lists.get((before, limit), lambda: photo_list(before, limit)))
+        return reply_json(lists.get((before, limit, camera), lambda: photo_list(before, limit, camera)))
 
-    def photo_list(before, limit):
-        page = store.page(before=before, limit=limit)
+    def photo_list(before, limit, camera):
+        page = store.page(before=before, limit=limit, camera=camera)
         if page is None:
             raise APIError(404, "There is no photo with the id in before, so the list cannot continue from it.")
         photos, has_older, _ = page
-        following = f"{PREFIX}/photos?limit={limit}&before={photos[-1].id}" if has_older else None
+        only = f"&camera={camera}" if camera else ""
+        following = f"{PREFIX}/photos?limit={limit}&before={photos[-1].id}{only}" if has_older else None
         return json.dumps({"photos": [photo_record(p) for p in photos], "next": following})
+
+    @app.post(PREFIX + "/photos")
+    def upload_photo():
+        grant = require_grant(hambot, "upload", body=True)
+        values, data = upload_values()
+        if not data:
+            raise APIError(400, "The upload has no photo: send a JPEG or PNG as the body.")
+        key = idempotency_key()
+        try:
+            details = check_details(grant, values)
+            answer = hambot.uploads.photo(data, details, token_name=grant.name, key=key,
+                                          render=lambda photo: json.dumps(photo_record(photo)))
+        except UploadError as error:
+            raise APIError(error.status, str(error)) from None
+        photo_id = json.loads(answer.body)["id"]
+        return answered(answer, f"{PREFIX}/photos/{photo_id}")
+
+    @app.post(PREFIX + "/readings")
+    def upload_reading():
+        grant = require_grant(hambot, "upload")
+        values = query(*UPLOAD_FIELDS)
+        key = idempotency_key()
+        try:
+            details = check_details(grant, values)
+            answer = hambot.uploads.reading(details, token_name=grant.name, key=key, render=lambda: json.dumps(
+                {"camera": details.camera, "taken_at": iso(details.taken_at), "celsius": details.celsius,
+                 "source": details.source}))
+        except UploadError as error:
+            raise APIError(error.status, str(error)) from None
+        return answered(answer)
+
+    def as_camera(name):
+        """The request's token, allowed to act as camera `name` (scope upload, and tied to it if tied at all)."""
+        grant = require_grant(hambot, "upload", body=True)
+        try:
+            check_details(grant, {"camera": name})
+        except UploadError as error:
+            raise APIError(error.status, str(error)) from None
+        return grant
+
+    @app.get(PREFIX + "/cameras/<name>/presses")
+    def next_press(name):
+        """The camera's long poll: answered at once when a visitor here presses its button, else 204 after wait."""
+        wait = whole_number(query("wait"), "wait", POLL_MOST, 0, POLL_MOST)
+        as_camera(name)
+        press = hambot.remotes.next_press(name, wait, client_gone)
+        return HTTPResponse(status=204) if press is None else reply({"press": press})
+
+    @app.post(PREFIX + "/cameras/<name>/presses/<number>")
+    def press_outcome(name, number):
+        """The camera's report on a press: the key of the upload that carried its photo, or why there is none."""
+        query()
+        if not (number.isascii() and number.isdigit() and len(number) <= 15):
+            raise APIError(404, "There is no press with that number for this camera.")
+        seq = int(number)
+        grant = as_camera(name)
+        report = json_body()
+        key, error = report.get("photo_key"), report.get("error")
+        if not (key is None or isinstance(key, str) and KEY_PATTERN.fullmatch(key)) \
+                or not (error is None or isinstance(error, str) and len(error) <= 500):
+            raise APIError(400, "The report is {\"photo_key\": an Idempotency-Key or null, \"error\": a sentence "
+                                "or null}.")
+        photo_id = key and hambot.uploads.photo_of(grant.name, key)
+        if key and photo_id is None:
+            error = error or "The photo did not reach this server."
+        press = hambot.remotes.get(seq)
+        if press is None or press.camera != name:
+            raise APIError(404, "There is no press with that number for this camera.")
+        hambot.remotes.finish(name, seq, photo_id, error)  # a report sent again finds it finished: no change
+        return reply({"press": seq, "photo_id": photo_id, "error": error})
 
     @app.get(PREFIX + "/photos/<photo_id>")
     def one_photo(photo_id):
@@ -185,7 +337,7 @@ def add_api_routes(app, hambot):
     @app.delete(PREFIX + "/photos/<photo_id>")
     def delete_photo(photo_id):
         query()
-        name = require_token(hambot)
+        name = require_token(hambot, "admin")
         found(photo_id)
         if store.delete(photo_id) is None:
             raise APIError(404, "There is no photo with that id.")
@@ -202,7 +354,7 @@ def add_api_routes(app, hambot):
 
     def mark_kept(photo_id, kept):
         query()
-        name = require_token(hambot)
+        name = require_token(hambot, "admin")
         photo = store.set_kept(found(photo_id).id, kept)
         if photo is None:
             raise APIError(404, "There is no photo with that id.")
@@ -212,7 +364,7 @@ def add_api_routes(app, hambot):
     @app.post(PREFIX + "/snapshots")
     def take_snapshot():
         query()
-        name = require_token(hambot)
+        name = require_token(hambot, "press")
         shot = shutter.press(f"api:{name}", client=request.environ.get("REMOTE_ADDR", ""))
         if shot.refused:
             raise APIError(429, f"{shot.refused.sentence} Try again in {shot.refused.retry_after} s.",
@@ -238,12 +390,14 @@ def add_api_routes(app, hambot):
 
     @app.get(PREFIX + "/temperature/history")
     def temperature_history():
-        values = query("since", "until")
+        values = query("since", "until", "camera")
+        camera = camera_value(values)
+        history = hambot.history.of_camera(camera) if camera else hambot.history
         until = time_param(values, "until", time.time())
         since = time_param(values, "since", until - 86400)
         if since >= until:
             raise APIError(400, "The query parameter since must be earlier than until.")
-        points, downsampled = hambot.history.points(since, until, settings.temperature_history_points)
+        points, downsampled = history.points(since, until, settings.temperature_history_points)
         return reply({"since": iso(since), "until": iso(until), "downsampled": downsampled,
                       "readings": [{"taken_at": iso(p.taken_at), "celsius": p.celsius, "source": p.source}
                                    for p in points]})

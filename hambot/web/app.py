@@ -3,10 +3,10 @@
 import bottle
 from bottle import request
 
-from . import days, gallery, pages, signin, site, temperature, views
+from . import cameras, days, gallery, pages, signin, site, temperature, views
 from .access import Access
 from .api import add_api_routes
-from .bodylimit import limit_body
+from .bodylimit import limit_body, limit_for
 from .cookies import COOKIE_NAME, MAX_AGE, PhotoCookie
 from .image_files import images_first
 from .responses import abort, set_cookie
@@ -14,7 +14,7 @@ from .security import behind_proxy, served_host_names, served_hosts_only, with_s
 from .sessions import SessionCookie
 from ..core.parts import Parts
 
-AREAS = (signin, pages, gallery, days, temperature, site)  # signin's hook must run before any page's route
+AREAS = (signin, pages, cameras, gallery, days, temperature, site)  # signin's hook must run before any page's route
 
 
 class Hambot(Parts):
@@ -45,8 +45,9 @@ def _routes(hambot):
 
     @app.hook("before_request")
     def hold_the_body():
-        """Before any other hook or route: a body of at most 64 kB, in memory, read once (web/bodylimit.py)."""
-        status = limit_body(request.environ)
+        """Before any other hook or route: a body within its limit, in memory, read once (web/bodylimit.py)."""
+        status = limit_body(request.environ, limit_for(request.method, request.path,
+                                                       hambot.settings.max_photo_bytes))
         if status:
             abort(status, views.STATUS_SENTENCES[status])
 

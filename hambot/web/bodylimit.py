@@ -1,10 +1,18 @@
-"""No route reads more than MAX_BODY bytes of a request body, whatever the server below made of its framing."""
+"""No route reads more than its limit of a request body, whatever the server below made of its framing: MAX_BODY,
+or for a photo upload (POST /api/v1/photos) MAX_PHOTO_MB and room for a form's fields. The worker
+(service/worker.py) and the app (web/app.py) both ask limit_for."""
 
 import io
 import re
 
 MAX_BODY = 64 * 1024  # hambot's forms and API calls are far smaller
 DIGITS = re.compile(r"[0-9]+")
+UPLOADS = frozenset({("POST", "/api/v1/photos")})
+
+
+def limit_for(method, path, photo_bytes):
+    """The most body bytes a request to `path` may carry."""
+    return photo_bytes + MAX_BODY if (method, path) in UPLOADS else MAX_BODY
 
 
 def limit_body(environ, limit=MAX_BODY):

@@ -78,7 +78,7 @@ SCHEMAS = {
     "Photo": {
         "type": "object", "additionalProperties": False,
         "required": ["id", "taken_at", "temperature_c", "source", "width", "height", "url", "thumbnail_url",
-                     "page_url", "kept", "camera_tool", "test_pattern"],
+                     "page_url", "kept", "camera_tool", "test_pattern", "camera"],
         "properties": {
             "id": {"type": "string", "pattern": ID_PATTERN},
             "taken_at": {"type": "string", "format": "date-time", "description": "UTC"},
@@ -95,6 +95,8 @@ SCHEMAS = {
                                            "test-pattern, ...); null for a camera script of your own"},
             "test_pattern": {"type": "boolean",
                              "description": "true when no camera was found and the test pattern was stored"},
+            "camera": {"type": ["string", "null"],
+                       "description": "the camera an uploaded photo came from; null for this hambot's own"},
         },
     },
     "PhotoList": {
@@ -218,6 +220,14 @@ SCHEMAS["DayDetail"] = {
             "description": "the day's time-lapse, or null while there is none"},
     },
 }
+SCHEMAS["Health"]["properties"]["upstream"] = {
+    "type": "object", "additionalProperties": False, "required": ["queued", "oldest_queued_seconds", "last_error"],
+    "description": "only with UPSTREAM_URL: the photos and readings waiting for hambot push",
+    "properties": {
+        "queued": {"type": "integer", "minimum": 0},
+        "oldest_queued_seconds": {"type": ["number", "null"], "description": "the oldest one's age"},
+        "last_error": {"type": ["string", "null"], "description": "why the oldest one is not delivered yet"}},
+}
 
 
 SCHEMAS["Snapshot"] = {
@@ -228,15 +238,97 @@ SCHEMAS["Snapshot"] = {
 }
 
 
+SCHEMAS["Reading"] = {
+    "type": "object", "additionalProperties": False, "required": ["camera", "taken_at", "celsius", "source"],
+    "properties": {"camera": {"type": "string"}, "taken_at": {"type": "string", "format": "date-time"},
+                   "celsius": {"type": "number"}, "source": {"type": "string"}},
+}
+NAME = "^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$"
+UPLOAD_PARAMETERS = [
+    _parameter("taken_at", "query", "when it was taken, ISO 8601 (default: now)", {"type": "string",
+                                                                                   "format": "date-time"}),
+    _parameter("temperature_c", "query", "the temperature then, in °C", {"type": "number", "minimum": -60,
+                                                                          "maximum": 130}),
+    _parameter("camera", "query", "the camera's name (default: the token's camera, else its name)",
+               {"type": "string", "pattern": NAME}),
+    _parameter("source", "query", "what took it: schedule, button, ... (default upload)",
+               {"type": "string", "pattern": "^[a-z][a-z0-9:._-]{0,39}$"}),
+    _parameter("Idempotency-Key", "header", "a retry with the same key stores nothing more and gets the first "
+               "answer again", {"type": "string", "pattern": "^[!-~]{1,200}$"}),
+]
+UPLOAD_ERRORS = {
+    "400": _error("a field is malformed, or the body is not a whole JPEG or PNG; the sentence says which"),
+    "401": NO_TOKEN, "429": SLOW_DOWN,
+    "403": _error("the token may not upload, or is tied to another camera"),
+    "422": _error("the Idempotency-Key was used before for a different upload"),
+}
+CAMERA = _parameter("name", "path", "the camera's name", {"type": "string", "pattern": NAME}, True)
+REPLAYED = {"Idempotent-Replayed": ("string", "true when this answer is the first upload's, given again", "optional")}
+
+
 def _api_paths():
     token = [{"enigma": []}, {"bearer": []}]
     return {
-        "/api/v1/photos": {"get": {
+        "/api/v1/cameras/{name}/presses": {"get": {
+            "summary": "A pushing camera's long poll for presses of its button here (scope upload, as that camera)",
+            "operationId": "nextPress", "security": token,
+            "parameters": [CAMERA, _parameter("wait", "query", "seconds to hold the call open (default and most 25)",
+                                              {"type": "integer", "minimum": 0, "maximum": 25})],
+            "responses": {"200": _json("a press to take a photo for", {
+                "type": "object", "additionalProperties": False, "required": ["press"],
+                "properties": {"press": {"type": "integer"}}}),
+                "204": {"description": "no press came within wait"}, "400": BAD_REQUEST,
+                "403": UPLOAD_ERRORS["403"], **TOKEN_ERRORS}}},
+        "/api/v1/cameras/{name}/presses/{number}": {"post": {
+            "summary": "A pushing camera's report on a press: the upload that carried its photo, or why none",
+            "operationId": "reportPress", "security": token,
+            "parameters": [CAMERA, _parameter("number", "path", "the press's number",
+                                              {"type": "integer", "minimum": 0, "maximum": 10 ** 15 - 1}, True)],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "properties": {
+                    "photo_key": {"type": ["string", "null"], "pattern": "^[!-~]{1,200}$",
+                                  "description": "the photo upload's Idempotency-Key"},
+                    "error": {"type": ["string", "null"], "maxLength": 500,
+                              "description": "why there is no photo"}}}}}},
+            "responses": {"200": _json("recorded (a report sent again changes nothing)", {
+                "type": "object", "additionalProperties": False, "required": ["press", "photo_id", "error"],
+                "properties": {"press": {"type": "integer"}, "photo_id": {"type": ["string", "null"]},
+                               "error": {"type": ["string", "null"]}}}),
+                "400": BAD_REQUEST, "403": UPLOAD_ERRORS["403"],
+                "404": _error("no press with that number for this camera"), **TOKEN_ERRORS}}},
+        "/api/v1/readings": {"post": {
+            "summary": "Upload a temperature reading from another camera (scope upload)", "operationId":
+            "uploadReading", "security": token, "parameters": UPLOAD_PARAMETERS,
+            "responses": {"201": _json("stored (or stored before, with the same key)", _ref("Reading"), **REPLAYED),
+                          **UPLOAD_ERRORS, "413": TOO_LARGE}}},
+        "/api/v1/photos": {"post": {
+            "summary": "Upload a photo from another camera (scope upload), checked as a camera's image is",
+            "operationId": "uploadPhoto", "security": token, "parameters": UPLOAD_PARAMETERS,
+            "requestBody": {"required": True, "content": {
+                "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+                "image/png": {"schema": {"type": "string", "format": "binary"}},
+                "multipart/form-data": {"schema": {
+                    "type": "object", "required": ["photo"], "properties": {
+                        "photo": {"type": "string", "format": "binary"}, "taken_at": {"type": "string"},
+                        "temperature_c": {"type": "string"}, "camera": {"type": "string"},
+                        "source": {"type": "string"}}}}}},
+            "responses": {
+                "201": _json("stored (or stored before, with the same key)", _ref("Photo"),
+                             Location=("string", "the photo's record"), **REPLAYED),
+                **UPLOAD_ERRORS,
+                "411": _error("the body is chunked; send a Content-Length"),
+                "413": _error("the photo is larger than MAX_PHOTO_MB"),
+                "415": _error("the body is neither an image nor a multipart form"),
+                "503": _error("too many uploads are arriving at once"),
+                "507": _error("the disk is below MIN_FREE_MB and nothing more can be pruned")}},
+            "get": {
             "summary": "Photos, newest first", "operationId": "listPhotos",
             "parameters": [
                 LIMIT,
                 _parameter("before", "query", "only photos older than this photo id",
-                           {"type": "string", "pattern": ID_PATTERN})],
+                           {"type": "string", "pattern": ID_PATTERN}),
+                _parameter("camera", "query", "only the photos uploaded from this camera",
+                           {"type": "string", "pattern": NAME})],
             "responses": {"200": _json("a page of photos", _ref("PhotoList")), "400": BAD_REQUEST,
                           "404": _error("no photo has the id in before (it may have been deleted)"), **SIGN_IN}}},
         "/api/v1/photos/{photo_id}": {
@@ -281,7 +373,9 @@ def _api_paths():
                 _parameter("since", "query", "ISO 8601 time (default: 24 hours before until)",
                            {"type": "string", "format": "date-time"}),
                 _parameter("until", "query", "ISO 8601 time (default: now)",
-                           {"type": "string", "format": "date-time"})],
+                           {"type": "string", "format": "date-time"}),
+                _parameter("camera", "query", "the readings uploaded from this camera (default: this hambot's own)",
+                           {"type": "string", "pattern": NAME})],
             "responses": {"200": _json("the readings", _ref("History")), "400": BAD_REQUEST, **SIGN_IN}}},
         "/api/v1/days": {"get": {
             "summary": "Days with photos, newest first: counts and lows and highs", "operationId": "listDays",
@@ -332,10 +426,28 @@ def _page_paths():
                                       True)],
             "responses": {**page, "303": _redirect("the photo's page"),
                           "503": _html("the capture took far too long; press again")}}},
+        "/cameras/{name}": {"get": {
+            "summary": "A camera that pushes here: its latest photo and its button; says so when it is offline",
+            "parameters": [CAMERA], "responses": {**page, "404": _html("no camera by that name pushes here")}}},
+        "/cameras/{name}/snapshot": {"post": {
+            "summary": "That camera's button: the press reaches it through its long poll",
+            "parameters": [CAMERA], "responses": {
+                "303": _redirect("the pending page of the press"), "403": _html("posted from another site"),
+                "404": _html("no camera by that name pushes here"),
+                "503": _html("the camera is offline: since when, and its latest photo")}}},
+        "/cameras/{name}/pending": {"get": {
+            "summary": "Waiting for that camera's photo",
+            "parameters": [CAMERA,
+                           _parameter("press", "query", "the press's number", moment, True),
+                           _parameter("since", "query", "when the visitor pressed (Unix time)", moment, True)],
+            "responses": {**page, "303": _redirect("the photo's page"), "404": _html("no such press"),
+                          "503": _html("the camera failed, went offline or took far too long")}}},
         "/photos": {"get": {
             "summary": "The gallery, newest first",
             "parameters": [_parameter("before", "query", "the page of photos older than this id", gallery_from),
-                           _parameter("after", "query", "the page of photos newer than this id", gallery_from)],
+                           _parameter("after", "query", "the page of photos newer than this id", gallery_from),
+                           _parameter("camera", "query", "only this camera's photos", {"type": "string",
+                                                                                     "pattern": NAME})],
             "responses": {**page, "404": _html("the photo the page continues from is gone")}}},
         "/photos/{name}": {"get": {
             "summary": "A photo's page (<id>) or image (<id>.jpg, <id>.png)",
@@ -371,7 +483,9 @@ def _page_paths():
         "/temperature": {"get": {
             "summary": "The temperature chart",
             "parameters": [_parameter("range", "query", "the chart's span (default 24h)",
-                                      {"type": "string", "enum": ["24h", "7d", "30d"]})],
+                                      {"type": "string", "enum": ["24h", "7d", "30d"]}),
+                           _parameter("camera", "query", "the readings of a camera that pushes here",
+                                      {"type": "string", "pattern": NAME})],
             "responses": page}},
         "/static/{filename}": {"get": {
             "summary": "Style sheet, script and icons",

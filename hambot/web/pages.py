@@ -1,5 +1,6 @@
 """The pet cam's own pages: home, the button and its pending page, a photo's page and its bytes, the latest photo."""
 
+import re
 import time
 from urllib.parse import parse_qsl
 
@@ -18,6 +19,8 @@ from ..core.health import camera_trouble
 LEGACY_QUERY = "get image"  # D.O.G.'s "/?get+image=..." bookmarks
 SHARED_OWN = "?shared=yours"  # a press in the dead time that landed on the photo the visitor took
 PENDING_PATH = "/snapshots/pending"
+CAMERA_PENDING = re.compile(r"/cameras/[^/]+/pending")  # web/cameras.py: waits for a camera that pushes here
+LONG_POLL = re.compile(r"/api/v1/cameras/[^/]+/presses")  # a pushing camera's long poll, held up to 25 s
 PENDING_WAIT = 4  # seconds the pending page waits for the capture before it answers "still taking a photo"
 
 
@@ -32,7 +35,8 @@ def waits_on_camera(method, path, query_string):
     for the capture it follows (the worker keeps a thread free of these for page views)."""
     if method != "GET":
         return False
-    return path == PENDING_PATH or is_legacy_press(path, query_string)
+    return (path == PENDING_PATH or is_legacy_press(path, query_string) or CAMERA_PENDING.fullmatch(path) is not None
+            or LONG_POLL.fullmatch(path) is not None)
 
 
 def add_routes(app, hambot, page):
@@ -74,6 +78,8 @@ def add_routes(app, hambot, page):
         response.set_header("Cache-Control", PAGE_CACHE)
         if is_legacy_press(request.path, request.query_string):
             return answer(shutter.press("legacy", wait=True, client=client_address()), legacy=True)
+        if settings.camera_script is None:  # an upstream server: the cameras that push here are its home
+            return page.cameras_home([(camera, store.latest_of(camera.name)) for camera in hambot.remotes.cameras()])
         refresh = auto_refresh("/", "/")
         own = None if refresh.minutes else visitor_photo()  # auto-refresh follows the newest photo
         whose = "Your last photo" if own else "The newest photo" if refresh.minutes else "The latest photo"

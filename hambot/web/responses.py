@@ -8,6 +8,7 @@ from bottle import HTTPError, HTTPResponse, request, response
 from . import views
 from .image_files import image_headers
 from .security import is_same_origin
+from ..core.tokens import NAME_PATTERN
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,14 @@ def set_cookie(name, value, max_age):
     """HttpOnly, SameSite=Lax, and Secure whenever the visitor came over HTTPS."""
     response.set_cookie(name, value, max_age=max_age, path="/", httponly=True, samesite="lax",
                         secure=request.environ["wsgi.url_scheme"] == "https")
+
+
+def camera_param():
+    """The camera the address asks for (?camera=NAME, one that pushes here), None for all."""
+    name = request.query.get("camera")
+    if name is not None and not NAME_PATTERN.fullmatch(name):
+        abort(400, "The address's camera part must be a camera's name.")
+    return name
 
 
 def int_param(name):

@@ -7,7 +7,7 @@ from bottle import request, response
 
 from .access import is_open
 from .api import PREFIX as API_PREFIX
-from .api import APIError, require_token
+from .api import APIError, require_grant
 from .responses import PAGE_CACHE, page_response, require_same_origin, see_other, set_cookie
 from .sessions import SESSION_COOKIE
 from ..core.ratelimit import client_key
@@ -40,7 +40,7 @@ def add_routes(app, hambot, page):
         if viewer.may_look:
             return
         if request.environ.get("HTTP_AUTHORIZATION"):
-            require_token(hambot)
+            require_grant(hambot, "read" if request.method in ("GET", "HEAD") else None, body=True)
             return
         if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
             raise APIError(401, "Sign in on the web page or send a token: Authorization: Enigma <token>.",

@@ -29,7 +29,7 @@ def add_routes(app, hambot, page):
         if not request.environ.get("HTTP_AUTHORIZATION"):
             return False
         try:
-            return bool(require_token(hambot))
+            return bool(require_token(hambot, "read"))
         except APIError:  # a monitor with a bad token still learns whether things are well
             return False
 

@@ -3,7 +3,7 @@
 from bottle import request, response
 
 from . import chart
-from .responses import PAGE_CACHE, abort
+from .responses import PAGE_CACHE, abort, camera_param
 from ..core import alerts
 
 
@@ -20,5 +20,8 @@ def add_routes(app, hambot, page):
         if shown not in chart.RANGES:
             abort(400, "The address's range part must be 24h, 7d or 30d.")
         comfort = (settings.temperature_comfort_min, settings.temperature_comfort_max)
-        svg, summary = chart.range_chart(hambot.history, shown, settings.temperature_unit, comfort, episodes)
-        return page.temperature_chart(shown, svg, summary, hambot.history.latest())
+        camera = camera_param()
+        history = hambot.history.of_camera(camera) if camera else hambot.history
+        marks = episodes if camera is None else (lambda since, until: ())  # the alerts are this hambot's own
+        svg, summary = chart.range_chart(history, shown, settings.temperature_unit, comfort, marks)
+        return page.temperature_chart(shown, svg, summary, history.latest(), camera)

@@ -126,8 +126,9 @@ class Pages:
         return (f"{who.capitalize()} took this {age} s ago; the camera rests {self.settings.dead_time:g} s "
                 f"between photos. {ready}")
 
-    def gallery(self, photos, older, newer):
-        return self.render("gallery.tpl", photos=photos, older=older, newer=newer)
+    def gallery(self, photos, older, newer, camera=None):
+        """`camera`: only that camera's photos, and the pager keeps to it."""
+        return self.render("gallery.tpl", photos=photos, older=older, newer=newer, camera=camera)
 
     def days(self, days, older, newer):
         return self.render("days.tpl", days=days, older=older, newer=newer)
@@ -140,16 +141,25 @@ class Pages:
         return self.render("day.tpl", day=day, summary=summary, timeline=timeline, svg=svg, movie=movie,
                            older=older, newer=newer, zone=zone.key, clock=lambda t: clock_time(t, zone, changes))
 
-    def temperature_chart(self, shown, svg, summary, latest):
+    def temperature_chart(self, shown, svg, summary, latest, camera=None):
         comfort = (self.settings.temperature_comfort_min, self.settings.temperature_comfort_max)
         return self.render("chart.tpl", shown=shown, svg=svg, summary=summary, latest=latest,
-                           comfort=comfort, ranges=RANGE_WORDS.items())
+                           comfort=comfort, ranges=RANGE_WORDS.items(), camera=camera)
+
+    def cameras_home(self, cameras):
+        """An upstream server's home: each camera that pushes here, (camera, its latest photo or None)."""
+        return self.render("cameras_home.tpl", cameras=cameras)
 
     def pending(self):
         return self.render("pending.tpl", refresh=1)
 
-    def capture_failed(self, sentence):
-        return self.render("capture_failed.tpl", sentence=sentence)
+    def capture_failed(self, sentence, action="/snapshot"):
+        """`action`: where Try again presses (a camera that pushes here has its own button)."""
+        return self.render("capture_failed.tpl", sentence=sentence, action=action)
+
+    def camera(self, name, photo, notice):
+        """A camera that pushes here: its latest photo (or None), a notice (offline, say) and its button."""
+        return self.render("camera.tpl", camera_name=name, photo=photo, notice=notice)
 
     def error(self, status, sentence=None):
         return self.render("error.tpl", status=status, title=STATUS_TITLES.get(status, "Error"),

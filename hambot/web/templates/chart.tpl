@@ -1,11 +1,13 @@
 % rebase('layout.tpl', title='Temperature', nav='temperature')
-<h1>Temperature</h1>
+<h1>Temperature{{f' at {camera}' if camera else ''}}</h1>
+% only = f'&camera={camera}' if camera else ''
+
 <nav class="ranges" aria-label="Period">
 % for name, words in ranges:
 %   if name == shown:
-  <a href="/temperature?range={{name}}" aria-current="page">{{words}}</a>
+  <a href="/temperature?range={{name}}{{only}}" aria-current="page">{{words}}</a>
 %   else:
-  <a href="/temperature?range={{name}}">{{words}}</a>
+  <a href="/temperature?range={{name}}{{only}}">{{words}}</a>
 %   end
 % end
 </nav>

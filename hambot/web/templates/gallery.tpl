@@ -1,5 +1,5 @@
 % rebase('layout.tpl', title='Gallery', nav='gallery')
-<h1>Gallery</h1>
+<h1>Gallery{{f' of {camera}' if camera else ''}}</h1>
 % if not photos:
 <p class="empty">No photos yet. <a href="/">Take the first one</a>.</p>
 % else:
@@ -18,4 +18,5 @@
 % end
 </ul>
 % end
-% include('pager.tpl', older=older and f'/photos?before={older}', newer=newer and f'/photos?after={newer}', older_text='Older photos', newer_text='Newer photos')
+% only = f'&camera={camera}' if camera else ''
+% include('pager.tpl', older=older and f'/photos?before={older}{only}', newer=newer and f'/photos?after={newer}{only}', older_text='Older photos', newer_text='Newer photos')

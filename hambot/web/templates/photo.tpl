@@ -20,7 +20,7 @@
 </figure>
 % include('pager.tpl', older=older and f'/photos/{older}', newer=newer and f'/photos/{newer}', older_text='Older', newer_text='Newer')
 <p class="links"><a href="/days/{{day.isoformat()}}">All of {{day_words(day)}}</a></p>
-% include('snapshot_form.tpl', label='Get a new snapshot')
+% include('snapshot_form.tpl', label='Get a new snapshot', action=f'/cameras/{photo.camera}/snapshot' if photo.camera else '/snapshot')
 % if auto_refresh:
 %   include('auto_refresh.tpl')
 % end
