@@ -266,10 +266,10 @@ def _api_paths():
                 "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
                 "image/png": {"schema": {"type": "string", "format": "binary"}},
                 "multipart/form-data": {"schema": {
-                    "type": "object", "required": ["photo"], "properties": {
-                        "photo": {"type": "string", "format": "binary"}, "taken_at": {"type": "string"},
-                        "temperature_c": {"type": "string"}, "camera": {"type": "string"},
-                        "source": {"type": "string"}}}}}},
+                    "type": "object", "required": ["photo"], "additionalProperties": False,
+                    "description": "the photo as a file; the fields may come as form fields instead of in the "
+                                   "query, with the same rules, each in one place only",
+                    "properties": {"photo": {"type": "string", "format": "binary", "minLength": 1}}}}}},
             "responses": {
                 "201": _json("stored (or stored before, with the same key)", _ref("Photo"),
                              Location=("string", "the photo's record"), **REPLAYED),
