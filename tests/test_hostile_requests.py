@@ -118,6 +118,10 @@ def test_every_api_operation_answers_any_request_as_its_schema_says(case, open_t
                          headers={"Authorization": f"Enigma {open_target.token}"})
     if response.status_code == 400 and b"since must be earlier than until" in response.content:
         return  # both are valid times, yet an empty window; no schema can say so, the documented 400 does
+    if response.status_code == 400 and b"not before 2000" in response.content:
+        return  # an upload's taken_at before 2000 is a clock never set; no schema can say so, the documented 400 does
+    if response.status_code == 400 and b"The upload is" in response.content:
+        return  # bytes that are no whole JPEG or PNG; no schema can say what decodes, the documented 400 does
     assert response.status_code != 500
     # A 503 is no crash: the camera failed, or a capture took too long; the schema documents each one.
     # After ten bad tokens the fuzzer's address is slowed down (429) while its valid token still works, so the

@@ -64,7 +64,7 @@ def test_a_retried_upload_stores_one_photo_and_gets_the_first_answer(app, api):
     assert again.status_int == 201 and again.json == first.json
     assert again.headers["Idempotent-Replayed"] == "true"
     assert photo_count(app) == 1
-    other = upload(api, token, body=PNG, content_type="image/png", status=422, **{"Idempotency-Key": "photo-abc"})
+    other = upload(api, token, body=PNG, content_type="image/png", status=409, **{"Idempotency-Key": "photo-abc"})
     assert "different upload" in other.json["error"]
     assert photo_count(app) == 1
 

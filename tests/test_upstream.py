@@ -109,7 +109,8 @@ def test_readings_are_pushed_too(pair):
     recorded = pair.hambot("temperature", "--record", **pair.pi)
     assert recorded.returncode == 0, recorded.stderr
     assert wait_until(lambda: json.loads(pair.upstream.request(
-        "GET", "/api/v1/temperature/history?since=2000-01-01T00:00:00Z")[2])["readings"], 20), pair.push_log()
+        "GET", "/api/v1/temperature/history?since=2000-01-01T00:00:00Z&camera=pi")[2])["readings"], 20), \
+        pair.push_log()
 
 
 def test_a_pusher_killed_again_and_again_loses_and_doubles_nothing(pair):

@@ -75,8 +75,10 @@ class Remotes:
         self.seen(name)
         deadline = time.monotonic() + min(wait, POLL_MOST)
         while True:
+            if stopping():
+                return None  # the camera hung up: it was not seen now
             press = self._take(name)
-            if press is not None or time.monotonic() >= deadline or stopping() or SHUTTING_DOWN.is_set():
+            if press is not None or time.monotonic() >= deadline or SHUTTING_DOWN.is_set():
                 self.seen(name)
                 return press
             time.sleep(CHECK_EVERY)

@@ -112,7 +112,7 @@ class Uploads:
         self.store, self.retention, self.max_bytes = store, retention, max_bytes
 
     def earlier(self, token_name, key, body_digest):
-        """The answer the first upload with this key got, or None; 422 when the key came with another body."""
+        """The answer the first upload with this key got, or None; 409 when the key came with another body."""
         if key is None:
             return None
         row = self.store.database.connection().execute(
@@ -120,7 +120,7 @@ class Uploads:
         if row is None:
             return None
         if row[0] != body_digest:
-            raise UploadError(422, "That Idempotency-Key was already used for a different upload.")
+            raise UploadError(409, "That Idempotency-Key was already used for a different upload.")
         return Answer(row[1], row[2], replayed=True)
 
     def photo_of(self, token_name, key):

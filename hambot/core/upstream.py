@@ -29,7 +29,7 @@ TIMEOUT = 30  # seconds to connect, and between bytes of an answer, on every cal
 POLL_SLACK = 10  # the long poll's own time-out beyond POLL_MOST
 POLL_BACKOFF_MOST = 5  # seconds between tries of a long poll while the upstream is down: a restart is seen soon
 MAX_ANSWER = 64 * 1024
-FOREVER = ("400", "413", "415", "422")  # the upstream will never take this push: it is dropped, and logged
+FOREVER = ("400", "409", "413", "415")  # the upstream will never take this push: it is dropped, and logged
 
 
 class Unreachable(Exception):

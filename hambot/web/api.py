@@ -156,9 +156,11 @@ def upload_values():
         for name in request.forms.keys():
             if name not in UPLOAD_FIELDS:
                 raise APIError(400, f"Unknown form field: {name[:40]}.")
-            if name in values or len(request.forms.getall(name)) > 1:
+            given = [value for value in request.forms.getall(name) if value]  # an empty field is not given
+            if given and (name in values or len(given) > 1):
                 raise APIError(400, f"The field {name} is given more than once.")
-            values[name] = request.forms.getunicode(name)
+            if given:
+                values[name] = request.forms.getunicode(name)
         files = list(request.files.values())
         if len(files) != 1:
             raise APIError(400, "A multipart upload carries exactly one file, the photo.")

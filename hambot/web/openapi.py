@@ -260,7 +260,7 @@ UPLOAD_ERRORS = {
     "400": _error("a field is malformed, or the body is not a whole JPEG or PNG; the sentence says which"),
     "401": NO_TOKEN, "429": SLOW_DOWN,
     "403": _error("the token may not upload, or is tied to another camera"),
-    "422": _error("the Idempotency-Key was used before for a different upload"),
+    "409": _error("the Idempotency-Key was used before for a different upload"),
 }
 CAMERA = _parameter("name", "path", "the camera's name", {"type": "string", "pattern": NAME}, True)
 REPLAYED = {"Idempotent-Replayed": ("string", "true when this answer is the first upload's, given again", "optional")}
@@ -298,7 +298,8 @@ def _api_paths():
                 "404": _error("no press with that number for this camera"), **TOKEN_ERRORS}}},
         "/api/v1/readings": {"post": {
             "summary": "Upload a temperature reading from another camera (scope upload)", "operationId":
-            "uploadReading", "security": token, "parameters": UPLOAD_PARAMETERS,
+            "uploadReading", "security": token, "parameters": [
+                {**p, "required": True} if p["name"] == "temperature_c" else p for p in UPLOAD_PARAMETERS],
             "responses": {"201": _json("stored (or stored before, with the same key)", _ref("Reading"), **REPLAYED),
                           **UPLOAD_ERRORS, "413": TOO_LARGE}}},
         "/api/v1/photos": {"post": {
@@ -308,10 +309,10 @@ def _api_paths():
                 "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
                 "image/png": {"schema": {"type": "string", "format": "binary"}},
                 "multipart/form-data": {"schema": {
-                    "type": "object", "required": ["photo"], "properties": {
-                        "photo": {"type": "string", "format": "binary"}, "taken_at": {"type": "string"},
-                        "temperature_c": {"type": "string"}, "camera": {"type": "string"},
-                        "source": {"type": "string"}}}}}},
+                    "type": "object", "required": ["photo"], "additionalProperties": False,
+                    "description": "the photo as a file; the fields may come as form fields instead of in the "
+                                   "query, with the same rules, each in one place only",
+                    "properties": {"photo": {"type": "string", "format": "binary", "minLength": 1}}}}}},
             "responses": {
                 "201": _json("stored (or stored before, with the same key)", _ref("Photo"),
                              Location=("string", "the photo's record"), **REPLAYED),
