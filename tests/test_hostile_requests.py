@@ -114,6 +114,10 @@ def test_the_fuzzed_schema_is_the_one_the_server_serves(open_target):
 @api.parametrize()
 def test_every_api_operation_answers_any_request_as_its_schema_says(case, open_target):
     """Valid and invalid requests alike: a documented status, a body that matches the schema, nothing leaked."""
+    if case.method == "GET" and case.path.endswith("/presses"):  # the long poll: held open 25 s by default
+        wait = (case.query or {}).get("wait")
+        if wait is None or (isinstance(wait, int) and not isinstance(wait, bool) and 1 < wait <= 25):
+            case.query = {**(case.query or {}), "wait": 1}  # still valid; 25 s an example would take minutes
     response = case.call(base_url=f"http://127.0.0.1:{open_target.server.port}", timeout=30,
                          headers={"Authorization": f"Enigma {open_target.token}"})
     if response.status_code == 400 and b"since must be earlier than until" in response.content:

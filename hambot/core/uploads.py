@@ -57,7 +57,7 @@ def check_details(grant, values, now=None):
         raise UploadError(400, "The camera name must be 1 to 32 letters, digits, dots, dashes or underscores.")
     if grant.camera and camera != grant.camera:
         raise UploadError(403, f"This token uploads as the camera {grant.camera} only.")
-    source = values.get("source") or "upload"
+    source = values.get("source", "upload")  # given but empty is wrong, as the OpenAPI document says
     if not SOURCE_PATTERN.fullmatch(source):
         raise UploadError(400, "The source must be up to 40 lower-case letters, digits or : . _ -.")
     return Details(camera, _taken_at(values.get("taken_at"), now), _celsius(values.get("temperature_c")), source,
