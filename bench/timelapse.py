@@ -53,9 +53,9 @@ def fill(data_dir, frames_dir, count):
         (store.photos_dir / f"{photo_id}.jpg").write_bytes(data)
         (frames_dir / f"{n:05d}.jpg").write_bytes(data)
         rows.append((photo_id, start + n * (end - start) / count, 21.5, None, "bench", len(data), *SIZE,
-                     "image/jpeg", 0, None))
+                     "image/jpeg", 0, None, None, store.local_day(start + n * (end - start) / count).isoformat()))
     with store.database.transaction() as db:
-        db.executemany(f"INSERT INTO photos ({PHOTO_COLUMNS}) VALUES ({PLACEHOLDERS})", rows)
+        db.executemany(f"INSERT INTO photos ({PHOTO_COLUMNS}, day) VALUES ({PLACEHOLDERS}, ?)", rows)
 
 
 def high_water(pid):

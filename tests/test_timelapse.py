@@ -49,9 +49,10 @@ def put_photos(store, photos):
         extension, content_type = ("png", "image/png") if kind == "PNG" else ("jpg", "image/jpeg")
         (store.photos_dir / f"{photo_id}.{extension}").write_bytes(data)
         width, height = Image.open(io.BytesIO(data)).size
-        rows.append((photo_id, taken_at, 21.5, None, "test", len(data), width, height, content_type, 0, None))
+        rows.append((photo_id, taken_at, 21.5, None, "test", len(data), width, height, content_type, 0, None, None,
+                     store.local_day(taken_at).isoformat()))
     with store.database.transaction() as db:
-        db.executemany(f"INSERT INTO photos ({PHOTO_COLUMNS}) VALUES ({PLACEHOLDERS})", rows)
+        db.executemany(f"INSERT INTO photos ({PHOTO_COLUMNS}, day) VALUES ({PLACEHOLDERS}, ?)", rows)
     return [row[0] for row in rows]
 
 
