@@ -23,7 +23,7 @@ def quiet_apprise():
 
 
 def first_unusable(urls):
-    """The index of the first URL Apprise cannot use, or None; and the scheme Apprise saw there."""
+    """The index of the first URL Apprise cannot use, or None."""
     import apprise
     for index, url in enumerate(urls):
         with quiet_apprise():
@@ -33,7 +33,7 @@ def first_unusable(urls):
 
 
 def send(url, title, body, attachment):
-    """"ok", "refused" (the service did not take it) or the name of the exception a plugin raised."""
+    """One word for the parent: ok, refused (the service did not take it), or the exception a plugin raised."""
     import apprise
     sender = apprise.Apprise()
     with quiet_apprise():
