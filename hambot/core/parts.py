@@ -15,11 +15,19 @@ from .retention import Retention
 from .secret_key import load_secret_key
 from .settings import ConfigError
 from .shutter import Shutter
-from .stamp import Stamp
 from .store import Store, open_store
 from .thermometer import Thermometer
 from .tokens import Tokens
 from .uploads import Uploads
+
+
+def stamp_for(settings):
+    """The stamp, or None with STAMP off; imported only when on, since Pillow's font and drawing modules (and
+    FreeType with them) would otherwise sit in every process of the service for nothing."""
+    if not settings.stamp:
+        return None
+    from .stamp import Stamp
+    return Stamp.from_settings(settings)
 
 
 class Parts:
@@ -37,7 +45,7 @@ class Parts:
         self.daybook, self.movies = DayBook(self.store), Movies(settings.data_dir)
         self.alerts = alerts.Alerts(alerts.Rules.from_settings(settings), self.store.database)
         self.store.alerts = self.store.captures.alerts = self.alerts  # evaluated where captures are stored
-        self.store.stamp = Stamp.from_settings(settings) if settings.stamp else None
+        self.store.stamp = stamp_for(settings)
         self.store.pushing = settings.upstream_url is not None  # each own photo also queued for hambot push
         self.history = History(self.store.database, self.alerts, pushing=self.store.pushing)
         self.notifier, self.sender = Notifier(settings.notify_urls), None
