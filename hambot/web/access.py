@@ -13,6 +13,22 @@ def is_open(path):
     return path in OPEN_PATHS or path.startswith("/static/")
 
 
+SIGNED_IN, PASSWORD_SET = "hambot.signed_in", "hambot.password_set"  # the request's viewer, kept in its environ
+
+
+def remember(environ, viewer):
+    """Keep the route hook's decision for the pages: their cache keys and headers follow it."""
+    environ[PASSWORD_SET], environ[SIGNED_IN] = viewer.password_set, viewer.signed_in
+
+
+def signed_in(environ):
+    return environ.get(SIGNED_IN, False)
+
+
+def password_set(environ):
+    return environ.get(PASSWORD_SET, False)
+
+
 @dataclass(frozen=True)
 class Viewer:
     password_set: bool

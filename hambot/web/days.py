@@ -7,6 +7,7 @@ import bottle
 from bottle import HTTPError, request, response
 
 from . import chart
+from .access import password_set, signed_in
 from .pagecache import PageCache
 from .responses import PAGE_CACHE, abort
 from .views import day_words
@@ -29,8 +30,7 @@ def add_routes(app, hambot, page):
     def day_list():
         response.set_header("Cache-Control", PAGE_CACHE)
         before, after = (cursor(name) for name in ("before", "after"))
-        signed_in = request.environ.get("hambot.signed_in", False)
-        return lists.get((before, after, signed_in), lambda: render_list(before, after))
+        return lists.get((before, after, signed_in(request.environ)), lambda: render_list(before, after))
 
     def cursor(name):
         text = request.query.get(name)
@@ -93,7 +93,7 @@ def add_routes(app, hambot, page):
             error = HTTPError(416, RANGE_MISSING, Content_Range=f"bytes */{stat.st_size}")
             error.sentence = RANGE_MISSING
             raise error
-        private = "private, " if request.environ.get("hambot.password_set") else ""
+        private = "private, " if password_set(request.environ) else ""
         try:
             answer = bottle.static_file(path.name, root=str(path.parent), mimetype=content_type,
                                         etag=f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"',

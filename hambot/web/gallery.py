@@ -2,6 +2,7 @@
 
 from bottle import request, response
 
+from .access import signed_in
 from .pagecache import PageCache
 from .responses import PAGE_CACHE, abort, camera_param
 from ..core.store import is_valid_id
@@ -21,8 +22,8 @@ def add_routes(app, hambot, page):
             if value is not None and not is_valid_id(value):
                 abort(400, f"The address's {name} part is not a photo id.")
         camera = camera_param()
-        signed_in = request.environ.get("hambot.signed_in", False)  # the page's only part not from the photos
-        return pages.get((before, after, signed_in, camera), lambda: render(before, after, camera))
+        # sign-in is the page's only part not from the photos
+        return pages.get((before, after, signed_in(request.environ), camera), lambda: render(before, after, camera))
 
     def render(before, after, camera):
         found = store.page(before=before, after=after, limit=GALLERY_PAGE, camera=camera)

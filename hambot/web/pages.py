@@ -7,6 +7,7 @@ from urllib.parse import parse_qsl
 from bottle import request, response
 
 from . import chart
+from .access import signed_in
 from .cookies import COOKIE_NAME, MAX_AGE
 from .image_files import split_image_name
 from .pagecache import PageCache
@@ -87,8 +88,7 @@ def add_routes(app, hambot, page):
         notices = tuple(alerts.notice(alert, settings.temperature_unit) for alert in alerts.ongoing(store.database)
                         if alert.kind in alerts.TEMPERATURE_KINDS)  # the camera and the disk have their own notice
         shown = (own or store.latest(), whose, hambot.thermometer.current(), sparkline, camera_trouble(store))
-        signed_in = request.environ.get("hambot.signed_in", False)
-        return home_pages.get((*shown, refresh, notices, signed_in),
+        return home_pages.get((*shown, refresh, notices, signed_in(request.environ)),
                               lambda: page.home(*shown, auto_refresh=refresh, alert_notices=notices))
 
     @app.post("/snapshot")
@@ -121,7 +121,7 @@ def add_routes(app, hambot, page):
             render = lambda: page.photo(found, *store.neighbours(found), shared=shared, auto_refresh=refresh)  # noqa: E731
             if shared:
                 return render()  # says how long ago it was taken, so it is made anew each time
-            return photo_pages.get((found.id, refresh.minutes, request.environ.get("hambot.signed_in", False)), render)
+            return photo_pages.get((found.id, refresh.minutes, signed_in(request.environ)), render)
         return photo_bytes(store.path_of(found), found.content_type, found.id)
 
     @app.get("/latest")

@@ -6,6 +6,7 @@ import os
 from bottle import HTTPError, HTTPResponse, request, response
 
 from . import views
+from .access import password_set
 from .image_files import image_headers
 from .security import is_same_origin
 from ..core.tokens import NAME_PATTERN
@@ -93,7 +94,7 @@ def refresh_minutes():
 
 def photo_bytes(path, content_type, etag):
     """The file itself via the server's sendfile; a plain GET gets the same answer from image_files."""
-    headers = image_headers(etag, content_type, request.environ.get("hambot.password_set"))
+    headers = image_headers(etag, content_type, password_set(request.environ))
     match = request.environ.get("HTTP_IF_NONE_MATCH", "")
     if match.strip() == "*" or headers["ETag"] in (tag.strip().removeprefix("W/") for tag in match.split(",")):
         return HTTPResponse(status=304, **headers)

@@ -5,7 +5,7 @@ from urllib.parse import quote
 
 from bottle import request, response
 
-from .access import is_open
+from .access import is_open, remember
 from .api import PREFIX as API_PREFIX
 from .api import APIError, require_grant
 from .responses import PAGE_CACHE, page_response, require_same_origin, see_other, set_cookie
@@ -31,8 +31,7 @@ def add_routes(app, hambot, page):
         if is_open(path):
             return
         viewer = hambot.access.viewer(request.environ)
-        request.environ["hambot.password_set"] = viewer.password_set
-        request.environ["hambot.signed_in"] = viewer.signed_in
+        remember(request.environ, viewer)
         if viewer.signed_in:
             renewed = hambot.session.renewed(request.get_cookie(SESSION_COOKIE), viewer.generation)
             if renewed:  # LEGACY (sessions.py): a session of the old format, in the current one, same expiry

@@ -9,6 +9,7 @@ from pathlib import Path
 from bottle import request, template
 
 from .. import __version__
+from .access import signed_in
 from .chart import RANGE_WORDS
 from ..core.days import bounds, day_of
 from ..core.thermometer import format_temperature
@@ -86,7 +87,7 @@ class Pages:
     def _template(self, name, **values):
         return template(name, template_lookup=TEMPLATE_LOOKUP, site_title=self.settings.site_title,
                         version=__version__, moment=moment, temperature=self.temperature,
-                        signed_in=request.environ.get("hambot.signed_in", False), day_words=day_words,
+                        signed_in=signed_in(request.environ), day_words=day_words,
                         capture_seconds=self.capture_seconds, refresh_choices=REFRESH_CHOICES, **values)
 
     def local_day(self, timestamp):
