@@ -8,12 +8,15 @@ ROOT = Path(__file__).resolve().parent.parent
 FOLDERS = ("tests/world/", "bench/", "docs/", "systemd/")  # named in the table besides hambot/'s own files
 
 
+def section():
+    readme = (ROOT / "README.md").read_text()
+    return readme.split("\n## Where things live\n", 1)[1].split("\n## ", 1)[0]
+
+
 def where_things_live():
     """Every path in backticks in the first column of the section's tables."""
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("\n## Where things live\n", 1)[1].split("\n## ", 1)[0]
     named = set()
-    for line in section.splitlines():
+    for line in section().splitlines():
         if not line.startswith("| ") or line.startswith("| File ") or line.startswith("| ---"):
             continue
         first_cell = line.split("|")[1]
@@ -44,4 +47,10 @@ def test_every_path_where_things_live_names_exists():
 def test_where_things_live_names_every_module_and_folder():
     named = where_things_live()
     unnamed = sorted((hambot_files() | set(FOLDERS)) - named)
+    assert not unnamed, "README.md's \"Where things live\" does not name: " + ", ".join(unnamed)
+
+
+def test_where_things_live_names_every_benchmark():
+    named = set(re.findall(r"`([^`]+)`", section()))
+    unnamed = sorted(f"bench/{p.name}" for p in (ROOT / "bench").glob("*.py") if f"bench/{p.name}" not in named)
     assert not unnamed, "README.md's \"Where things live\" does not name: " + ", ".join(unnamed)
