@@ -1,6 +1,5 @@
 """hambot under gunicorn: threaded workers (hambot.service.worker) sized from the settings, the app built once in the master."""
 
-import ctypes
 import gc
 import logging
 import os
@@ -9,6 +8,7 @@ from gunicorn.app.base import BaseApplication
 
 from ..web.app import create_app
 from .logs import setup_logging
+from .memory import fewer_malloc_arenas
 from ..core.settings import ConfigError, load_settings
 
 log = logging.getLogger(__name__)
@@ -39,20 +39,6 @@ def gunicorn_options(settings):
         options["worker_tmp_dir"] = "/dev/shm"  # heartbeat files off the SD card
     options["pre_fork"] = share_with_workers
     return options
-
-
-M_ARENA_MAX = -8  # glibc's mallopt parameter
-MALLOC_ARENAS = 2
-
-
-def fewer_malloc_arenas():
-    """At most two malloc arenas, as MALLOC_ARENA_MAX=2 would: glibc's default is up to 8 per core, one per
-    thread that allocates, each holding on to its own freed memory. Set in the master before it forks, so the
-    workers inherit it (the variable itself is read only when a process starts, not by a fork)."""
-    try:
-        ctypes.CDLL(None).mallopt(M_ARENA_MAX, MALLOC_ARENAS)
-    except (OSError, AttributeError):  # not glibc: its own allocator decides
-        pass
 
 
 def share_with_workers(arbiter, worker):

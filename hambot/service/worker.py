@@ -29,6 +29,7 @@ from gunicorn.http.unreader import IterUnreader, Unreader
 from gunicorn.http.wsgi import Response
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
+from .memory import Trimmer
 from ..core import remote
 from ..web.bodylimit import DIGITS, MAX_BODY, limit_for
 from ..web.pages import waits_on_camera as route_waits_on_camera
@@ -216,6 +217,7 @@ class WholeRequestWorker(ThreadWorker):
         self.next_look = 0.0
         self.parked, self.camera_threads = deque(), 0  # legacy presses kept from the last free thread, and in threads
         self.uploads = 0  # photo uploads being collected
+        self.trimmer = Trimmer()
         super().init_process()
 
     def handle_exit(self, sig, frame):
@@ -379,6 +381,7 @@ class WholeRequestWorker(ThreadWorker):
         if now < self.next_look:
             return
         self.next_look = now + 0.25
+        self.trimmer.now_and_then()
         for conn in [conn for conn in self.waiting if conn.deadline <= now]:
             if conn.state == "request" and conn.arrived:
                 self.refuse(conn, 408)
