@@ -5,6 +5,27 @@ import sqlite3
 import threading
 from contextlib import contextmanager
 
+# What a bucket of readings sums up, for all cameras (migration 2) and for each one (migration 10); a shipped
+# migration never changes, so neither does this.
+BUCKET_COLUMNS = """\
+        width INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        total REAL NOT NULL,
+        low REAL NOT NULL,
+        high REAL NOT NULL,
+"""
+
+# How far a queued message has got, in both outboxes: alerts (migration 6) and pushes (migration 10).
+DELIVERY_COLUMNS = """\
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_try_at REAL NOT NULL,
+        claimed_by TEXT,
+        claimed_at REAL,
+        delivered_at REAL,
+        error TEXT
+"""
+
 MIGRATIONS = (
     """
     CREATE TABLE photos (
@@ -28,7 +49,7 @@ MIGRATIONS = (
         error TEXT
     );
     """,
-    """
+    f"""
     CREATE TABLE readings (
         seq INTEGER PRIMARY KEY,
         taken_at REAL NOT NULL,
@@ -37,13 +58,7 @@ MIGRATIONS = (
     );
     CREATE INDEX readings_by_time ON readings (taken_at);
     CREATE TABLE reading_buckets (
-        width INTEGER NOT NULL,
-        start INTEGER NOT NULL,
-        count INTEGER NOT NULL,
-        total REAL NOT NULL,
-        low REAL NOT NULL,
-        high REAL NOT NULL,
-        PRIMARY KEY (width, start)
+{BUCKET_COLUMNS}        PRIMARY KEY (width, start)
     ) WITHOUT ROWID;
     CREATE TABLE tokens (
         id TEXT PRIMARY KEY,
@@ -105,7 +120,7 @@ MIGRATIONS = (
     CREATE INDEX capture_budget_by_kind ON capture_budget (kind, at);
     CREATE INDEX capture_budget_by_key ON capture_budget (key, at);
     """,
-    """
+    f"""
     CREATE TABLE alert_state (
         kind TEXT PRIMARY KEY,
         pending_since REAL,
@@ -132,13 +147,7 @@ MIGRATIONS = (
         title TEXT NOT NULL,
         body TEXT NOT NULL,
         photo_id TEXT,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        next_try_at REAL NOT NULL,
-        claimed_by TEXT,
-        claimed_at REAL,
-        delivered_at REAL,
-        error TEXT
-    );
+{DELIVERY_COLUMNS}    );
     CREATE INDEX outbox_undelivered ON outbox (next_try_at, seq) WHERE delivered_at IS NULL;
     CREATE INDEX outbox_by_alert ON outbox (alert_seq);
     """,
@@ -191,7 +200,7 @@ MIGRATIONS = (
             WHERE day = OLD.day;
     END;
     """,
-    """
+    f"""
     ALTER TABLE tokens ADD COLUMN scopes TEXT;
     ALTER TABLE tokens ADD COLUMN camera TEXT;
     ALTER TABLE photos ADD COLUMN camera TEXT;
@@ -200,13 +209,7 @@ MIGRATIONS = (
     CREATE INDEX readings_by_camera ON readings (camera, taken_at);
     CREATE TABLE camera_buckets (
         camera TEXT NOT NULL,
-        width INTEGER NOT NULL,
-        start INTEGER NOT NULL,
-        count INTEGER NOT NULL,
-        total REAL NOT NULL,
-        low REAL NOT NULL,
-        high REAL NOT NULL,
-        PRIMARY KEY (camera, width, start)
+{BUCKET_COLUMNS}        PRIMARY KEY (camera, width, start)
     ) WITHOUT ROWID;
     CREATE TABLE uploads (
         token_name TEXT NOT NULL,
@@ -229,13 +232,7 @@ MIGRATIONS = (
         press INTEGER,
         error_sentence TEXT,
         created_at REAL NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        next_try_at REAL NOT NULL,
-        claimed_by TEXT,
-        claimed_at REAL,
-        delivered_at REAL,
-        error TEXT
-    );
+{DELIVERY_COLUMNS}    );
     CREATE INDEX push_outbox_undelivered ON push_outbox (seq) WHERE delivered_at IS NULL;
     CREATE TABLE cameras (
         name TEXT PRIMARY KEY,
