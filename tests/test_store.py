@@ -1,5 +1,6 @@
 """The store: random ids, exclusive files, an index that never lists a missing file."""
 
+import hashlib
 import os
 import sqlite3
 
@@ -8,6 +9,7 @@ import pytest
 from conftest import CAMERAS
 from hambot.core import store as store_module
 from hambot.core.camera import Camera
+from hambot.core.database import MIGRATIONS
 from hambot.core.store import Store, is_valid_id, new_id
 from hambot.core.thermometer import Reading
 
@@ -126,3 +128,14 @@ def test_a_process_that_dies_between_storing_the_file_and_indexing_it_leaves_not
     assert list(store.temp_dir.iterdir()) == []
     assert store.totals()[0] == (2 if dies_after_commit else 1)
     assert len(list(store.thumbs_dir.iterdir())) == store.totals()[0]
+
+
+# The first 16 hex digits of each shipped migration's SHA-256. A new migration adds its own line here.
+SHIPPED_MIGRATIONS = ("10f28250a84c3f1b", "74d82b472b268a72", "84260ebb2363c73d", "2c5b8c0f2f55b276",
+                      "2d1893f8cb1d220d", "43834342a4ce06d9", "8f815959231ae912", "5a67d5ce27dd149d",
+                      "1365ecb26ef37e4a", "6a3952d52e214465")
+
+
+def test_a_shipped_migration_never_changes():
+    """A Pi that already ran a migration never runs it again, so changing one would leave its index unlike a new one."""
+    assert tuple(hashlib.sha256(script.encode()).hexdigest()[:16] for script in MIGRATIONS) == SHIPPED_MIGRATIONS
