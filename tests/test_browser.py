@@ -4,6 +4,7 @@ import json
 import math
 import os
 import re
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -23,6 +24,7 @@ from conftest import CameraRuns, FakeW1Bus, RunningServer, add_photo, settings_e
 from hambot.core.history import History
 from hambot.core.movies import Movies
 from hambot.core.store import open_store
+from test_upstream import Pair
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 PHONE, DESKTOP = (360, 780), (1280, 900)
@@ -297,6 +299,77 @@ def test_a_failing_camera_says_what_happened_and_offers_try_again(page, tmp_path
         failing.stop()
 
 
+def axe_violations(driver):
+    """What axe-core finds serious or critical on the page shown."""
+    driver.execute_script(axe_core.SCRIPT.read_text())
+    found = driver.execute_async_script("""
+        var done = arguments[arguments.length - 1];
+        axe.run(document, {resultTypes: ['violations']}).then(function (r) {
+          done(r.violations.map(function (v) {
+            return {id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(function (n) { return n.target.join(' '); })};
+          }));
+        });""")
+    return [v for v in found if v["impact"] in ("serious", "critical")]
+
+
+@pytest.fixture
+def upstream(tmp_path, w1, hambot, start_server):
+    """A server with no camera of its own, and a Pi pushing to it and holding its long poll open."""
+    pair = Pair(tmp_path, w1, hambot, start_server)
+    try:
+        pair.start_pusher()
+        assert wait_for_camera(pair), pair.push_log()
+        yield pair
+    finally:
+        pair.stop()
+
+
+def wait_for_camera(pair, timeout=20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pair.upstream.request("GET", "/cameras/pi")[0] == 200:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_a_press_on_an_upstream_camera_page_lands_on_the_photo_the_pi_took(page, upstream, camera_runs):
+    url = f"http://127.0.0.1:{upstream.upstream.port}"
+    page.get(url + "/cameras/pi")
+    assert page.find_element(By.TAG_NAME, "h1").text == "pi"
+    assert "No photo from this camera yet." in page.page_source
+    assert not axe_violations(page)
+    runs = camera_runs.count()
+    photo_id = press_and_land(page)
+    assert wait(page, lambda d: image_decoded(d), 10, "the photo did not decode") > 0
+    assert camera_runs.count() == runs + 1  # the Pi's own camera took it
+    assert [p.source for p in upstream.pi_photos()] == ["remote"]
+    page.get(url + "/cameras/pi")  # the camera's page now shows it as the latest
+    latest = page.find_element(By.CSS_SELECTOR, "figure.photo a")
+    assert latest.get_attribute("href").endswith(f"/photos/{photo_id}")
+    assert wait(page, lambda d: image_decoded(d, "figure.photo img"), 10, "the latest photo did not decode") > 0
+
+
+def test_an_offline_camera_page_says_so_and_its_button_answers_at_once(page, upstream):
+    upstream.capture(1)
+    assert upstream.arrived(1), upstream.push_log()
+    upstream.stop()  # the pusher, and with it the long poll, goes
+    time.sleep(0.5)  # for the upstream to see the poll end
+    with sqlite3.connect(upstream.tmp_path / "upstream" / "hambot.sqlite3") as db:  # as if it went 5 minutes ago
+        db.execute("UPDATE cameras SET last_seen = ?", (time.time() - 300,))
+    since = time.strftime("%H:%M", time.localtime(time.time() - 300))
+    page.get(f"http://127.0.0.1:{upstream.upstream.port}/cameras/pi")
+    assert page.find_element(By.CSS_SELECTOR, ".shared").text == \
+        f"The camera has been offline since {since}. Here is its latest photo."
+    assert wait(page, lambda d: image_decoded(d, "figure.photo img"), 10, "its latest photo did not decode") > 0
+    started = time.monotonic()
+    page.find_element(By.CSS_SELECTOR, "form.snapshot button").click()
+    wait(page, lambda d: "Its button cannot reach it" in d.find_element(By.CSS_SELECTOR, ".shared").text, 10,
+         "the press was not answered with the camera being offline")
+    assert time.monotonic() - started < 5  # told, not left waiting for a time-out
+    assert page.find_element(By.CSS_SELECTOR, "form.snapshot button").is_enabled()  # to try again later
+
+
 def fill_history(site, count=30):
     """Enough photos for two gallery pages, and a day of readings every 5 minutes, as the timer records them."""
     history = History(site.store.database)
@@ -465,18 +538,9 @@ def test_screenshots_of_each_page_at_phone_and_desktop_width(page, site, screens
 @pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
 def test_no_serious_accessibility_problems(page, site, dark):
     fill_history(site)
-    axe = axe_core.SCRIPT.read_text()
     for path in ("/", f"/photos/{site.store.latest().id}", "/photos", "/temperature", "/days", todays_page(site),
                  "/nothing-here"):
         page.get(site.url + path)
         resize(page, *PHONE, dark=dark)
-        page.execute_script(axe)
-        found = page.execute_async_script("""
-            var done = arguments[arguments.length - 1];
-            axe.run(document, {resultTypes: ['violations']}).then(function (r) {
-              done(r.violations.map(function (v) {
-                return {id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(function (n) { return n.target.join(' '); })};
-              }));
-            });""")
-        serious = [v for v in found if v["impact"] in ("serious", "critical")]
+        serious = axe_violations(page)
         assert not serious, f"{path}: {json.dumps(serious, indent=1)}"
