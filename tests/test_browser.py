@@ -470,6 +470,13 @@ def test_no_page_scrolls_sideways_on_a_phone_or_a_desktop(page, site, path):
         assert sizes[0] <= sizes[1] == width, f"{path} is {sizes[0]} px wide in a {width} px window"
 
 
+def test_the_pages_links_fit_on_one_line_on_a_phone(page, site):
+    """Home, Gallery, Days and Temperature side by side at 360 px, so that a phone shows the page below at once."""
+    page.get(site.url + "/")
+    tops = page.execute_script(
+        "return Array.from(document.querySelectorAll('nav.site a'), a => a.getBoundingClientRect().top);")
+    assert len(tops) == 4 and len(set(tops)) == 1, f"the links sit at {tops} px from the top"
+
 def test_the_dark_mode_follows_the_system_setting(page, site):
     page.get(site.url + "/")
     light = page.execute_script("return getComputedStyle(document.body).backgroundColor")
