@@ -24,6 +24,7 @@ from conftest import CameraRuns, FakeW1Bus, RunningServer, add_photo, settings_e
 from hambot.core.history import History
 from hambot.core.movies import Movies
 from hambot.core.store import open_store
+from hambot.web import chart
 from test_upstream import Pair
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
@@ -415,6 +416,26 @@ def test_the_chart_draws_the_days_readings(page, site):
     x_labels = sorted(labels[-4:])
     assert all(a[1] < b[0] for a, b in zip(x_labels, x_labels[1:])), "the chart's time labels overlap"
 
+
+
+@pytest.mark.parametrize("shown", ["24h", "7d", "30d"])
+def test_a_label_by_the_charts_right_edge_is_not_cut_off(page, site, shown):
+    """A chart that ends 10 minutes after a tick, as `chart.py` draws it, shown on the chart page in place of its
+    own: Chromium writes the labels in its own locale ("03:00 PM"), wider than the server's."""
+    seconds, _, every, _ = chart.RANGES[shown]
+    until = (time.time() // every) * every + 600
+    svg = chart.chart_svg([], until - seconds, until, shown, "C")
+    page.get(site.url + "/temperature")
+    html = re.sub(r'<svg class="chart".*?</svg>', lambda _: svg, page.page_source, count=1, flags=re.S)
+    page.execute_script("document.open(); document.write(arguments[0]); document.close();", html)
+    wait(page, lambda d: d.execute_script("return document.readyState") == "complete")
+    outside = page.execute_script("""
+        var svg = document.querySelector('figure.chart svg').getBoundingClientRect();
+        return Array.from(document.querySelectorAll('svg.chart text.tick')).filter(function (t) {
+          var box = t.getBoundingClientRect();
+          return getComputedStyle(t).display !== 'none' && (box.left < svg.left || box.right > svg.right);
+        }).map(function (t) { return t.textContent; });""")
+    assert outside == [], f"cut off at the chart's edge: {outside}"
 
 def todays_page(site):
     """Today's day page, with a time-lapse made by Debian's ffmpeg (H.264, yuv420p, +faststart) and its poster."""

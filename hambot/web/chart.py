@@ -17,6 +17,7 @@ SPARKLINE_WIDTH = 1800
 WIDTH, HEIGHT = 720, 260
 LEFT, RIGHT, TOP, BOTTOM = 72, 12, 12, 34
 STEPS = (0.5, 1, 2, 5, 10, 20)
+EDGE_ROOM = 60  # half the widest time label ("03:00 PM" in a phone's 22 px type), in chart units
 
 
 @dataclass(frozen=True)
@@ -129,10 +130,8 @@ def _x_axis(scale, range_name):
         utc = time.gmtime(tick)
         iso = time.strftime("%Y-%m-%dT%H:%M:%SZ", utc)
         parts.append(f'<line class="grid" x1="{x}" x2="{x}" y1="{TOP}" y2="{HEIGHT - BOTTOM}"/>')
-        every_other = " every-other" if count % 2 else ""  # phones show half the labels, in larger type
-        parts.append(f'<text class="tick{every_other}" x="{x}" y="{HEIGHT - 8}" text-anchor="middle" data-time="{iso}"'
-                     f' data-format="{"time" if "%H" in label_format else "date"}">'
-                     f"{_without_leading_zero(time.strftime(label_format, utc))}</text>")
+        data = f' data-time="{iso}" data-format="{"time" if "%H" in label_format else "date"}"'
+        parts.append(_tick_label(x, count, _without_leading_zero(time.strftime(label_format, utc)), data))
         tick += every
     return parts
 
@@ -142,11 +141,19 @@ def _labelled_ticks(scale, ticks):
     parts = [f'<line class="axis" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{HEIGHT - BOTTOM}" y2="{HEIGHT - BOTTOM}"/>']
     for count, (tick, label) in enumerate(ticks, start=1):
         x = scale.x(tick)
-        every_other = " every-other" if count % 2 else ""
         parts.append(f'<line class="grid" x1="{x}" x2="{x}" y1="{TOP}" y2="{HEIGHT - BOTTOM}"/>')
-        parts.append(f'<text class="tick{every_other}" x="{x}" y="{HEIGHT - 8}" text-anchor="middle">'
-                     f"{escape(label)}</text>")
+        parts.append(_tick_label(x, count, escape(label)))
     return parts
+
+
+def _tick_label(x, count, text, data=""):
+    """A time label centred under its tick, or ending at the chart's right edge when centring would cut it off
+    there. Phones show every other label, in larger type."""
+    anchor = "middle"
+    if x > WIDTH - EDGE_ROOM:
+        x, anchor = WIDTH, "end"
+    every_other = " every-other" if count % 2 else ""
+    return f'<text class="tick{every_other}" x="{x}" y="{HEIGHT - 8}" text-anchor="{anchor}"{data}>{text}</text>'
 
 
 def day_chart(history, since, until, ticks, unit, comfort, title):
