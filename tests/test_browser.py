@@ -20,7 +20,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 import axe_core
-from conftest import CameraRuns, FakeW1Bus, RunningServer, add_photo, settings_environ
+from conftest import CameraRuns, FakeW1Bus, RunningServer, add_photo, settings_environ, wait_until
 from hambot.core.history import History
 from hambot.core.movies import Movies
 from hambot.core.store import open_store
@@ -319,19 +319,10 @@ def upstream(tmp_path, w1, hambot, start_server):
     pair = Pair(tmp_path, w1, hambot, start_server)
     try:
         pair.start_pusher()
-        assert wait_for_camera(pair), pair.push_log()
+        assert wait_until(lambda: pair.upstream.request("GET", "/cameras/pi")[0] == 200, 20), pair.push_log()
         yield pair
     finally:
         pair.stop()
-
-
-def wait_for_camera(pair, timeout=20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pair.upstream.request("GET", "/cameras/pi")[0] == 200:
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_a_press_on_an_upstream_camera_page_lands_on_the_photo_the_pi_took(page, upstream, camera_runs):
