@@ -1,6 +1,7 @@
 """Fixtures: fake cameras and a fake 1-Wire bus on disk, the app in-process, and the real server."""
 
 import http.client
+import json
 import os
 import signal
 import socket
@@ -16,6 +17,7 @@ from hambot.web.app import create_app
 from hambot.core.camera import CapturedImage
 from hambot.core.keysheet import write_key_sheet
 from hambot.core.settings import load_settings
+from hambot.core.store import open_store
 from hambot.core.thermometer import Reading
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -313,3 +315,70 @@ def pytest_terminal_summary(terminalreporter, config):
     folder = getattr(config, "hambot_screenshots", None)
     if folder:
         terminalreporter.write_line(f"Screenshots of the pages: {folder}")
+
+
+class Pair:
+    """An upstream server with no camera, and a Pi's settings pointing at it with its own token."""
+
+    def __init__(self, tmp_path, w1, hambot, start_server, camera_name="pi", token_camera="pi"):
+        self.tmp_path, self.w1, self.hambot, self.start_server = tmp_path, w1, hambot, start_server
+        self.upstream_settings = {"data_dir": tmp_path / "upstream", "camera_script": "none"}
+        self.upstream = start_server(name="upstream", **self.upstream_settings)
+        hambot("keysheet", "new", **self.upstream_settings)
+        issued = hambot("token", "issue", "--name", "pi-token", "--scope", "upload", "--camera", token_camera,
+                        **self.upstream_settings)
+        assert issued.returncode == 0, issued.stderr
+        self.pi = {"data_dir": tmp_path / "pi", "upstream_url": f"http://127.0.0.1:{self.upstream.port}",
+                   "upstream_token": issued.stdout.strip(), "camera_name": camera_name, "dead_time": 0}
+        self.pushers = []
+
+    def start_pusher(self):
+        environ = {**os.environ, **settings_environ(self.tmp_path, self.w1, "ok.sh", self.pi),
+                   "HAMBOT_LOG_LEVEL": "INFO"}
+        with open(self.tmp_path / "push.log", "ab") as log:
+            process = subprocess.Popen([sys.executable, "-m", "hambot", "push"], env=environ, cwd=self.tmp_path,
+                                       stdout=log, stderr=subprocess.STDOUT)
+        self.pushers.append(process)
+        return process
+
+    def push_log(self):
+        return (self.tmp_path / "push.log").read_text(errors="replace")
+
+    def capture(self, count=1):
+        for _ in range(count):
+            done = self.hambot("capture", **self.pi)
+            assert done.returncode == 0, done.stderr
+
+    def pi_photos(self):
+        """The Pi's own photos, oldest first."""
+        return list(reversed(open_store(self.pi["data_dir"]).page(limit=100)[0]))
+
+    def upstream_photos(self):
+        status, _, body = self.upstream.request("GET", "/api/v1/photos?limit=100")
+        assert status == 200, body
+        return list(reversed(json.loads(body)["photos"]))
+
+    def arrived(self, count):
+        return wait_until(lambda: len(self.upstream_photos()) >= count, 30)
+
+    def restart_upstream(self):
+        self.upstream.stop()
+        self.upstream = self.start_server(name="upstream", port=self.upstream.port, **self.upstream_settings)
+
+    def stop(self):
+        for process in self.pushers:
+            if process.poll() is None:
+                process.terminate()
+                process.wait(10)
+
+
+@pytest.fixture
+def pushing_pair(tmp_path, w1, hambot, start_server):
+    """An upstream server and a Pi's `hambot push` holding its long poll open to it: the camera's page is up."""
+    made = Pair(tmp_path, w1, hambot, start_server)
+    try:
+        made.start_pusher()
+        assert wait_until(lambda: made.upstream.request("GET", "/cameras/pi")[0] == 200, 20), made.push_log()
+        yield made
+    finally:
+        made.stop()

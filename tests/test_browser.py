@@ -20,12 +20,11 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 import axe_core
-from conftest import CameraRuns, FakeW1Bus, RunningServer, add_photo, settings_environ, wait_until
+from conftest import CameraRuns, FakeW1Bus, RunningServer, add_photo, settings_environ
 from hambot.core.history import History
 from hambot.core.movies import Movies
 from hambot.core.store import open_store
 from hambot.web import chart
-from test_upstream import Pair
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 PHONE, DESKTOP = (360, 780), (1280, 900)
@@ -313,20 +312,8 @@ def axe_violations(driver):
     return [v for v in found if v["impact"] in ("serious", "critical")]
 
 
-@pytest.fixture
-def upstream(tmp_path, w1, hambot, start_server):
-    """A server with no camera of its own, and a Pi pushing to it and holding its long poll open."""
-    pair = Pair(tmp_path, w1, hambot, start_server)
-    try:
-        pair.start_pusher()
-        assert wait_until(lambda: pair.upstream.request("GET", "/cameras/pi")[0] == 200, 20), pair.push_log()
-        yield pair
-    finally:
-        pair.stop()
-
-
-def test_a_press_on_an_upstream_camera_page_lands_on_the_photo_the_pi_took(page, upstream, camera_runs):
-    url = f"http://127.0.0.1:{upstream.upstream.port}"
+def test_a_press_on_an_upstream_camera_page_lands_on_the_photo_the_pi_took(page, pushing_pair, camera_runs):
+    url = f"http://127.0.0.1:{pushing_pair.upstream.port}"
     page.get(url + "/cameras/pi")
     assert page.find_element(By.TAG_NAME, "h1").text == "pi"
     assert "No photo from this camera yet." in page.page_source
@@ -335,22 +322,22 @@ def test_a_press_on_an_upstream_camera_page_lands_on_the_photo_the_pi_took(page,
     photo_id = press_and_land(page)
     assert wait(page, lambda d: image_decoded(d), 10, "the photo did not decode") > 0
     assert camera_runs.count() == runs + 1  # the Pi's own camera took it
-    assert [p.source for p in upstream.pi_photos()] == ["remote"]
+    assert [p.source for p in pushing_pair.pi_photos()] == ["remote"]
     page.get(url + "/cameras/pi")  # the camera's page now shows it as the latest
     latest = page.find_element(By.CSS_SELECTOR, "figure.photo a")
     assert latest.get_attribute("href").endswith(f"/photos/{photo_id}")
     assert wait(page, lambda d: image_decoded(d, "figure.photo img"), 10, "the latest photo did not decode") > 0
 
 
-def test_an_offline_camera_page_says_so_and_its_button_answers_at_once(page, upstream):
-    upstream.capture(1)
-    assert upstream.arrived(1), upstream.push_log()
-    upstream.stop()  # the pusher, and with it the long poll, goes
+def test_an_offline_camera_page_says_so_and_its_button_answers_at_once(page, pushing_pair):
+    pushing_pair.capture(1)
+    assert pushing_pair.arrived(1), pushing_pair.push_log()
+    pushing_pair.stop()  # the pusher, and with it the long poll, goes
     time.sleep(0.5)  # for the upstream to see the poll end
-    with sqlite3.connect(upstream.tmp_path / "upstream" / "hambot.sqlite3") as db:  # as if it went 5 minutes ago
+    with sqlite3.connect(pushing_pair.tmp_path / "upstream" / "hambot.sqlite3") as db:  # as if it went 5 minutes ago
         db.execute("UPDATE cameras SET last_seen = ?", (time.time() - 300,))
     since = time.strftime("%H:%M", time.localtime(time.time() - 300))
-    page.get(f"http://127.0.0.1:{upstream.upstream.port}/cameras/pi")
+    page.get(f"http://127.0.0.1:{pushing_pair.upstream.port}/cameras/pi")
     assert page.find_element(By.CSS_SELECTOR, ".shared").text == \
         f"The camera has been offline since {since}. Here is its latest photo."
     assert wait(page, lambda d: image_decoded(d, "figure.photo img"), 10, "its latest photo did not decode") > 0

@@ -6,21 +6,7 @@ import json
 import sqlite3
 import time
 
-import pytest
-
-from conftest import wait_until
-from test_upstream import Pair
-
-
-@pytest.fixture
-def pair(tmp_path, w1, hambot, start_server):
-    made = Pair(tmp_path, w1, hambot, start_server)
-    try:
-        made.start_pusher()
-        assert wait_until(lambda: made.upstream.request("GET", "/cameras/pi")[0] == 200, 20), made.push_log()
-        yield made
-    finally:
-        made.stop()
+from conftest import Pair, wait_until
 
 
 def press_and_land(server, camera="pi", timeout=30):
@@ -38,49 +24,50 @@ def press_and_land(server, camera="pi", timeout=30):
     return status, location
 
 
-def test_a_press_upstream_takes_the_photo_at_the_pi_and_lands_the_visitor_on_it(pair, camera_runs):
+def test_a_press_upstream_takes_the_photo_at_the_pi_and_lands_the_visitor_on_it(pushing_pair, camera_runs):
     runs = camera_runs.count()
-    status, location = press_and_land(pair.upstream)
-    assert status == 303 and location.startswith("/photos/"), pair.push_log()
+    status, location = press_and_land(pushing_pair.upstream)
+    assert status == 303 and location.startswith("/photos/"), pushing_pair.push_log()
     assert camera_runs.count() == runs + 1  # the Pi's own camera ran
-    page = pair.upstream.request("GET", location)
+    page = pushing_pair.upstream.request("GET", location)
     assert page[0] == 200
-    record = json.loads(pair.upstream.request("GET", "/api/v1" + location)[2])
+    record = json.loads(pushing_pair.upstream.request("GET", "/api/v1" + location)[2])
     assert record["camera"] == "pi" and record["source"] == "remote"
-    assert [p.source for p in pair.pi_photos()] == ["remote"]  # the Pi keeps its own copy
+    assert [p.source for p in pushing_pair.pi_photos()] == ["remote"]  # the Pi keeps its own copy
 
 
-def test_the_long_poll_survives_the_upstream_restarting(pair):
-    pair.restart_upstream()
-    status, location = press_and_land(pair.upstream)
-    assert status == 303 and location.startswith("/photos/"), pair.push_log()
+def test_the_long_poll_survives_the_upstream_restarting(pushing_pair):
+    pushing_pair.restart_upstream()
+    status, location = press_and_land(pushing_pair.upstream)
+    assert status == 303 and location.startswith("/photos/"), pushing_pair.push_log()
 
 
-def test_an_offline_camera_says_since_when_and_a_press_tells_the_visitor_at_once(pair):
-    pair.capture(1)
-    assert pair.arrived(1)
-    pair.stop()  # the pusher, and with it the long poll, goes
-    with sqlite3.connect(pair.tmp_path / "upstream" / "hambot.sqlite3") as db:  # as if it went 5 minutes ago
+def test_an_offline_camera_says_since_when_and_a_press_tells_the_visitor_at_once(pushing_pair):
+    pushing_pair.capture(1)
+    assert pushing_pair.arrived(1)
+    pushing_pair.stop()  # the pusher, and with it the long poll, goes
+    with sqlite3.connect(pushing_pair.tmp_path / "upstream" / "hambot.sqlite3") as db:  # as if it went 5 minutes ago
         db.execute("UPDATE cameras SET last_seen = ?", (time.time() - 300,))
     since = time.strftime("%H:%M", time.localtime(time.time() - 300))
-    page = pair.upstream.request("GET", "/cameras/pi")[2].decode()
+    page = pushing_pair.upstream.request("GET", "/cameras/pi")[2].decode()
     assert f"The camera has been offline since {since}." in page
-    assert pair.upstream_photos()[0]["url"] in page  # its latest photo
+    assert pushing_pair.upstream_photos()[0]["url"] in page  # its latest photo
     started = time.monotonic()
-    status, _, body = pair.upstream.request("POST", "/cameras/pi/snapshot")
+    status, _, body = pushing_pair.upstream.request("POST", "/cameras/pi/snapshot")
     assert status == 503 and f"offline since {since}" in body.decode()
     assert time.monotonic() - started < 5  # told, not left waiting for a time-out
 
 
-def test_only_the_cameras_own_upload_token_may_poll_for_its_presses(pair, hambot):
-    reader = hambot("token", "issue", "--name", "reader", "--scope", "read", **pair.upstream_settings).stdout.strip()
+def test_only_the_cameras_own_upload_token_may_poll_for_its_presses(pushing_pair, hambot):
+    reader = hambot("token", "issue", "--name", "reader", "--scope", "read",
+                    **pushing_pair.upstream_settings).stdout.strip()
     other = hambot("token", "issue", "--name", "porch", "--scope", "upload", "--camera", "porch",
-                   **pair.upstream_settings).stdout.strip()
+                   **pushing_pair.upstream_settings).stdout.strip()
     for token, words in ((reader, b"may not upload"), (other, b"as the camera porch only")):
-        status, _, body = pair.upstream.request("GET", "/api/v1/cameras/pi/presses?wait=0",
-                                                {"Authorization": f"Enigma {token}"})
+        status, _, body = pushing_pair.upstream.request("GET", "/api/v1/cameras/pi/presses?wait=0",
+                                                        {"Authorization": f"Enigma {token}"})
         assert status == 403 and words in body
-    status, _, body = pair.upstream.request("POST", "/api/v1/cameras/pi/presses/1", {
+    status, _, body = pushing_pair.upstream.request("POST", "/api/v1/cameras/pi/presses/1", {
         "Authorization": f"Enigma {other}", "Content-Type": "application/json"}, body=b"{}")
     assert status == 403
 

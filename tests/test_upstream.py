@@ -3,75 +3,16 @@ between them (its HTTP client is the standard library's urllib). The upstream go
 pusher is killed with SIGKILL, and a token tied to one camera is used as another."""
 
 import json
-import os
 import signal
-import subprocess
-import sys
 
 import pytest
 
-from conftest import settings_environ, wait_until
+from conftest import Pair, settings_environ, wait_until
 from hambot.core import outbox, push_queue
 from hambot.core.parts import Parts
 from hambot.core.settings import load_settings
-from hambot.core.store import open_store
 from hambot.core.upstream import Client, Pusher
 from hambot.web.api import iso
-
-
-class Pair:
-    """An upstream server with no camera, and a Pi's settings pointing at it with its own token."""
-
-    def __init__(self, tmp_path, w1, hambot, start_server, camera_name="pi", token_camera="pi"):
-        self.tmp_path, self.w1, self.hambot, self.start_server = tmp_path, w1, hambot, start_server
-        self.upstream_settings = {"data_dir": tmp_path / "upstream", "camera_script": "none"}
-        self.upstream = start_server(name="upstream", **self.upstream_settings)
-        hambot("keysheet", "new", **self.upstream_settings)
-        issued = hambot("token", "issue", "--name", "pi-token", "--scope", "upload", "--camera", token_camera,
-                        **self.upstream_settings)
-        assert issued.returncode == 0, issued.stderr
-        self.pi = {"data_dir": tmp_path / "pi", "upstream_url": f"http://127.0.0.1:{self.upstream.port}",
-                   "upstream_token": issued.stdout.strip(), "camera_name": camera_name, "dead_time": 0}
-        self.pushers = []
-
-    def start_pusher(self):
-        environ = {**os.environ, **settings_environ(self.tmp_path, self.w1, "ok.sh", self.pi),
-                   "HAMBOT_LOG_LEVEL": "INFO"}
-        with open(self.tmp_path / "push.log", "ab") as log:
-            process = subprocess.Popen([sys.executable, "-m", "hambot", "push"], env=environ, cwd=self.tmp_path,
-                                       stdout=log, stderr=subprocess.STDOUT)
-        self.pushers.append(process)
-        return process
-
-    def push_log(self):
-        return (self.tmp_path / "push.log").read_text(errors="replace")
-
-    def capture(self, count=1):
-        for _ in range(count):
-            done = self.hambot("capture", **self.pi)
-            assert done.returncode == 0, done.stderr
-
-    def pi_photos(self):
-        """The Pi's own photos, oldest first."""
-        return list(reversed(open_store(self.pi["data_dir"]).page(limit=100)[0]))
-
-    def upstream_photos(self):
-        status, _, body = self.upstream.request("GET", "/api/v1/photos?limit=100")
-        assert status == 200, body
-        return list(reversed(json.loads(body)["photos"]))
-
-    def arrived(self, count):
-        return wait_until(lambda: len(self.upstream_photos()) >= count, 30)
-
-    def restart_upstream(self):
-        self.upstream.stop()
-        self.upstream = self.start_server(name="upstream", port=self.upstream.port, **self.upstream_settings)
-
-    def stop(self):
-        for process in self.pushers:
-            if process.poll() is None:
-                process.terminate()
-                process.wait(10)
 
 
 @pytest.fixture
