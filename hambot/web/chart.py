@@ -129,9 +129,8 @@ def _x_axis(scale, range_name):
         count += 1
         utc = time.gmtime(tick)
         iso = time.strftime("%Y-%m-%dT%H:%M:%SZ", utc)
-        parts.append(f'<line class="grid" x1="{x}" x2="{x}" y1="{TOP}" y2="{HEIGHT - BOTTOM}"/>')
         data = f' data-time="{iso}" data-format="{"time" if "%H" in label_format else "date"}"'
-        parts.append(_tick_label(x, count, _without_leading_zero(time.strftime(label_format, utc)), data))
+        parts += _tick(x, count, _without_leading_zero(time.strftime(label_format, utc)), data)
         tick += every
     return parts
 
@@ -141,19 +140,18 @@ def _labelled_ticks(scale, ticks):
     parts = [f'<line class="axis" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{HEIGHT - BOTTOM}" y2="{HEIGHT - BOTTOM}"/>']
     for count, (tick, label) in enumerate(ticks, start=1):
         x = scale.x(tick)
-        parts.append(f'<line class="grid" x1="{x}" x2="{x}" y1="{TOP}" y2="{HEIGHT - BOTTOM}"/>')
-        parts.append(_tick_label(x, count, escape(label)))
+        parts += _tick(x, count, escape(label))
     return parts
 
 
-def _tick_label(x, count, text, data=""):
-    """A time label centred under its tick, or ending at the chart's right edge when centring would cut it off
-    there. Phones show every other label, in larger type."""
-    anchor = "middle"
-    if x > WIDTH - EDGE_ROOM:
-        x, anchor = WIDTH, "end"
+def _tick(x, count, text, data=""):
+    """A grid line and its time label, centred under it or ending at the chart's right edge when centring would
+    cut it off there. Phones show every other label, in larger type."""
+    grid = f'<line class="grid" x1="{x}" x2="{x}" y1="{TOP}" y2="{HEIGHT - BOTTOM}"/>'
+    label_x, anchor = (WIDTH, "end") if x > WIDTH - EDGE_ROOM else (x, "middle")
     every_other = " every-other" if count % 2 else ""
-    return f'<text class="tick{every_other}" x="{x}" y="{HEIGHT - 8}" text-anchor="{anchor}"{data}>{text}</text>'
+    return [grid, f'<text class="tick{every_other}" x="{label_x}" y="{HEIGHT - 8}" text-anchor="{anchor}"{data}>'
+                  f"{text}</text>"]
 
 
 def day_chart(history, since, until, ticks, unit, comfort, title):
