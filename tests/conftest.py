@@ -5,6 +5,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -360,6 +361,14 @@ class Pair:
 
     def arrived(self, count):
         return wait_until(lambda: len(self.upstream_photos()) >= count, 30)
+
+    def went_offline(self, seconds_ago=300):
+        """The pusher, and with it the long poll, gone; the upstream told it went `seconds_ago`. Its "HH:MM"."""
+        self.stop()
+        time.sleep(0.5)  # for the upstream to see the poll end
+        with sqlite3.connect(self.tmp_path / "upstream" / "hambot.sqlite3") as db:
+            db.execute("UPDATE cameras SET last_seen = ?", (time.time() - seconds_ago,))
+        return time.strftime("%H:%M", time.localtime(time.time() - seconds_ago))
 
     def restart_upstream(self):
         self.upstream.stop()

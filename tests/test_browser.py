@@ -4,7 +4,6 @@ import json
 import math
 import os
 import re
-import sqlite3
 import subprocess
 import tempfile
 import time
@@ -332,11 +331,7 @@ def test_a_press_on_an_upstream_camera_page_lands_on_the_photo_the_pi_took(page,
 def test_an_offline_camera_page_says_so_and_its_button_answers_at_once(page, pushing_pair):
     pushing_pair.capture(1)
     assert pushing_pair.arrived(1), pushing_pair.push_log()
-    pushing_pair.stop()  # the pusher, and with it the long poll, goes
-    time.sleep(0.5)  # for the upstream to see the poll end
-    with sqlite3.connect(pushing_pair.tmp_path / "upstream" / "hambot.sqlite3") as db:  # as if it went 5 minutes ago
-        db.execute("UPDATE cameras SET last_seen = ?", (time.time() - 300,))
-    since = time.strftime("%H:%M", time.localtime(time.time() - 300))
+    since = pushing_pair.went_offline(seconds_ago=300)
     page.get(f"http://127.0.0.1:{pushing_pair.upstream.port}/cameras/pi")
     assert page.find_element(By.CSS_SELECTOR, ".shared").text == \
         f"The camera has been offline since {since}. Here is its latest photo."

@@ -3,7 +3,6 @@ and the real `hambot push` holding its long poll (stdlib urllib) open to the ups
 Pi's own shutter and camera (the fake camera script), and the visitor lands on the photo upstream."""
 
 import json
-import sqlite3
 import time
 
 from conftest import Pair, wait_until
@@ -45,10 +44,7 @@ def test_the_long_poll_survives_the_upstream_restarting(pushing_pair):
 def test_an_offline_camera_says_since_when_and_a_press_tells_the_visitor_at_once(pushing_pair):
     pushing_pair.capture(1)
     assert pushing_pair.arrived(1)
-    pushing_pair.stop()  # the pusher, and with it the long poll, goes
-    with sqlite3.connect(pushing_pair.tmp_path / "upstream" / "hambot.sqlite3") as db:  # as if it went 5 minutes ago
-        db.execute("UPDATE cameras SET last_seen = ?", (time.time() - 300,))
-    since = time.strftime("%H:%M", time.localtime(time.time() - 300))
+    since = pushing_pair.went_offline(seconds_ago=300)
     page = pushing_pair.upstream.request("GET", "/cameras/pi")[2].decode()
     assert f"The camera has been offline since {since}." in page
     assert pushing_pair.upstream_photos()[0]["url"] in page  # its latest photo
